@@ -35,6 +35,11 @@ type DB interface {
 	// means no limit). Returning a non-nil error from fn stops the scan and
 	// returns that error.
 	ChangesSince(ctx context.Context, ns []byte, after uint64, limit int, fn func(seq uint64, change []byte) error) error
+	// DeletePrefix removes every key that starts with prefix, including the
+	// change log of a namespace whose prefix it is. It is not transactional
+	// with respect to concurrent writers under the same prefix; callers stop
+	// writing there first.
+	DeletePrefix(ctx context.Context, prefix []byte) error
 	// Close flushes and closes the database.
 	Close() error
 }
