@@ -1,0 +1,337 @@
+package text
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+)
+
+func testKey(tb testing.TB) []byte {
+	tb.Helper()
+	k := make([]byte, keySize)
+	rand.Read(k)
+	return k
+}
+
+func openT(tb testing.TB, dir string, key []byte, opts *Options) *Index {
+	tb.Helper()
+	ix, err := Open(dir, key, opts)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() { _ = ix.Close() })
+	return ix
+}
+
+func ids(hits []Hit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.ID
+	}
+	return out
+}
+
+func TestIndexSearchDelete(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, t.TempDir(), testKey(t), nil)
+	ops := []Op{
+		{ID: "m1", Text: "Alice prefers dark roast coffee in the morning"},
+		{ID: "m2", Text: "Bob is allergic to peanuts and shellfish"},
+		{ID: "m3", Text: "The quarterly report is due on Friday"},
+		{ID: "m4", Text: "Alice's sister lives in Lisbon"},
+	}
+	if err := ix.Apply(ops, 1); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		query string
+		want  string
+	}{
+		{"what coffee does alice like", "m1"},
+		{"peanut allergy", "m2"},
+		{"when is the report due", "m3"},
+		{"where does Alice's sister live", "m4"},
+	}
+	for _, tt := range tests {
+		t.Run("query="+tt.query, func(t *testing.T) {
+			hits, err := ix.Search(ctx, tt.query, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) == 0 || hits[0].ID != tt.want {
+				t.Fatalf("hits = %v, want %s first", hits, tt.want)
+			}
+			for i := 1; i < len(hits); i++ {
+				if hits[i].Score > hits[i-1].Score {
+					t.Fatalf("hits not sorted by score: %v", hits)
+				}
+			}
+		})
+	}
+	if n, err := ix.Count(); err != nil || n != 4 {
+		t.Fatalf("Count = %d, %v; want 4", n, err)
+	}
+	if err := ix.Apply([]Op{{ID: "m2", Delete: true}, {ID: "m1", Text: "Alice switched to green tea"}}, 2); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := ix.Search(ctx, "peanuts", 5)
+	if err != nil || len(hits) != 0 {
+		t.Fatalf("deleted doc still found: %v, %v", hits, err)
+	}
+	hits, err = ix.Search(ctx, "coffee", 5)
+	if err != nil || len(hits) != 0 {
+		t.Fatalf("replaced text still found: %v, %v", hits, err)
+	}
+	hits, err = ix.Search(ctx, "tea", 5)
+	if err != nil || !slices.Equal(ids(hits), []string{"m1"}) {
+		t.Fatalf("Search(tea) = %v, %v", hits, err)
+	}
+	if n, err := ix.Count(); err != nil || n != 3 {
+		t.Fatalf("Count = %d, %v; want 3", n, err)
+	}
+}
+
+func TestSearchEdgeQueries(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, t.TempDir(), testKey(t), nil)
+	if err := ix.Apply([]Op{
+		{ID: "a", Text: "foo bar baz"},
+		{ID: "b", Text: "field x notes"},
+	}, 1); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		query   string
+		k       int
+		wantAny bool
+	}{
+		{"", 5, false},
+		{"   ", 5, false},
+		{"the and of to", 5, false},
+		{`+foo -bar field:x "unterminated`, 5, true},
+		{`foo AND (bar OR`, 5, true},
+		{`*:* ~~ ^2 /regex[/ \`, 5, false},
+		{`title:foo^10 _id:a`, 5, false}, // "title:foo" is one token (UAX#29)
+		{"foo", 0, false},
+		{"foo", -3, false},
+		{"foo", 1 << 30, true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("query=%q/k=%d", tt.query, tt.k), func(t *testing.T) {
+			hits, err := ix.Search(ctx, tt.query, tt.k)
+			if err != nil {
+				t.Fatalf("Search: %v", err)
+			}
+			if got := len(hits) > 0; got != tt.wantAny {
+				t.Fatalf("hits = %v, want any=%v", hits, tt.wantAny)
+			}
+		})
+	}
+	// Syntax characters are not operators: "-bar" must not exclude "a".
+	hits, err := ix.Search(ctx, "+foo -bar", 5)
+	if err != nil || !slices.Contains(ids(hits), "a") {
+		t.Fatalf("Search(+foo -bar) = %v, %v; want a", hits, err)
+	}
+}
+
+func TestCheckpointPersists(t *testing.T) {
+	dir := t.TempDir()
+	key := testKey(t)
+	ix, err := Open(dir, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp, err := ix.Checkpoint(); err != nil || cp != 0 {
+		t.Fatalf("new Checkpoint = %d, %v", cp, err)
+	}
+	for seq := uint64(1); seq <= 5; seq++ {
+		if err := ix.Apply([]Op{{ID: fmt.Sprint("d", seq), Text: "hello world"}}, seq*10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Search(context.Background(), "hello", 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Search after Close: %v, want ErrClosed", err)
+	}
+	ix = openT(t, dir, key, nil)
+	if cp, err := ix.Checkpoint(); err != nil || cp != 50 {
+		t.Fatalf("reopened Checkpoint = %d, %v; want 50", cp, err)
+	}
+	if n, err := ix.Count(); err != nil || n != 5 {
+		t.Fatalf("reopened Count = %d, %v; want 5", n, err)
+	}
+	hits, err := ix.Search(context.Background(), "hello", 10)
+	if err != nil || len(hits) != 5 {
+		t.Fatalf("reopened Search = %v, %v", hits, err)
+	}
+}
+
+func TestWrongKey(t *testing.T) {
+	dir := t.TempDir()
+	key := testKey(t)
+	ix, err := Open(dir, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply([]Op{{ID: "x", Text: "secret"}}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, key, nil); !errors.Is(err, ErrBusy) {
+		t.Fatalf("second Open = %v, want ErrBusy", err)
+	}
+	if err := Destroy(dir); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Destroy while open = %v, want ErrBusy", err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, testKey(t), nil); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("Open with wrong key = %v, want ErrWrongKey", err)
+	}
+	// Even with the key check replaced, Bleve's files refuse the key.
+	other := testKey(t)
+	if err := os.WriteFile(filepath.Join(dir, keyCheckFile), keyCheck(other), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, other, nil); err == nil {
+		t.Fatal("Open with wrong key and forged key check succeeded")
+	}
+	if _, err := Open(dir, key[:16], nil); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Open with short key = %v, want ErrInvalid", err)
+	}
+	if err := Destroy(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("dir still there after Destroy: %v", err)
+	}
+}
+
+func TestAnalyzerFixedAtCreation(t *testing.T) {
+	dir := t.TempDir()
+	key := testKey(t)
+	ix, err := Open(dir, key, &Options{Analyzer: AnalyzerStandard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ix.Close()
+	if _, err := Open(dir, key, &Options{Analyzer: AnalyzerEnglish}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Open with other analyzer = %v, want ErrInvalid", err)
+	}
+	ix = openT(t, dir, key, nil)
+	if got := storedAnalyzer(ix.idx); got != AnalyzerStandard {
+		t.Fatalf("stored analyzer = %q", got)
+	}
+	if _, err := Open(t.TempDir(), key, &Options{Analyzer: "klingon"}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("unknown analyzer: %v", err)
+	}
+}
+
+// TestCanary writes a canary into ids, text and the checkpoint path, forces
+// merges, closes, and scans every byte of every file for it.
+func TestCanary(t *testing.T) {
+	const canary = "zqxcanaryword"
+	dir := t.TempDir()
+	key := testKey(t)
+	ix, err := Open(dir, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := range 30 {
+		var ops []Op
+		for i := range 20 {
+			ops = append(ops, Op{
+				ID:   fmt.Sprintf("%s-id-%d-%d", canary, b, i),
+				Text: fmt.Sprintf("the %s remembers %s%d and %s", canary, canary, i, "plainword"),
+			})
+		}
+		if b%3 == 2 {
+			ops = append(ops, Op{ID: fmt.Sprintf("%s-id-%d-0", canary, b-1), Delete: true})
+		}
+		if err := ix.Apply(ops, uint64(b+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits, err := ix.Search(context.Background(), canary, 3)
+	if err != nil || len(hits) != 3 {
+		t.Fatalf("Search(canary) = %v, %v", hits, err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var files int
+	for _, needle := range []string{canary, "plainword", "remembers"} {
+		files = 0
+		err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			files++
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(bytes.ToLower(b), []byte(needle)) {
+				t.Errorf("%q found in %s", needle, p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if files < 3 {
+		t.Fatalf("scanned only %d files", files)
+	}
+	t.Logf("scanned %d files", files)
+	ix = openT(t, dir, key, nil)
+	if n, err := ix.Count(); err != nil || n != 590 {
+		t.Fatalf("reopened Count = %d, %v; want 590", n, err)
+	}
+}
+
+func TestConcurrentSearchApply(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, t.TempDir(), testKey(t), nil)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for b := range 20 {
+			ops := make([]Op, 10)
+			for i := range ops {
+				ops[i] = Op{ID: fmt.Sprint(b, "-", i), Text: fmt.Sprint("note number ", i, " about topic ", b)}
+			}
+			if err := ix.Apply(ops, uint64(b+1)); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	for range 3 {
+		wg.Go(func() {
+			for range 50 {
+				if _, err := ix.Search(ctx, "note about topic 7", 5); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := ix.Checkpoint(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n, err := ix.Count(); err != nil || n != 200 {
+		t.Fatalf("Count = %d, %v", n, err)
+	}
+}
