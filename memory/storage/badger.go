@@ -21,8 +21,12 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// maxAttempts bounds how often Update runs fn when commits conflict.
-const maxAttempts = 10
+// maxAttempts bounds how often Update runs fn when commits conflict;
+// attempts from escalateAfter on run exclusively of other Update calls.
+const (
+	maxAttempts   = 10
+	escalateAfter = 3
+)
 
 // Badger is the DB implementation on one Badger v4 database shared by every
 // namespace. It is safe for concurrent use.
@@ -35,6 +39,11 @@ type Badger struct {
 	mu       sync.Mutex
 	closed   bool
 	inflight sync.WaitGroup
+
+	// writers is held shared by every Update attempt and exclusively by an
+	// attempt that already conflicted escalateAfter times, so that one
+	// cannot conflict again: no other Update transaction overlaps it.
+	writers sync.RWMutex
 
 	stopGC chan struct{}
 	gcDone chan struct{}
@@ -154,8 +163,11 @@ func (b *Badger) View(ctx context.Context, fn func(Txn) error) error {
 // Update runs fn in a read-write transaction and commits it if fn returns
 // nil. Commits that conflict with a concurrent transaction (or that meet
 // writes blocked by a running DeletePrefix) are retried with a short jittered
-// backoff, running fn again, up to 10 attempts in all. fn's own errors are
-// returned as they are, without retry.
+// backoff, running fn again, up to 10 attempts in all. Attempts are
+// optimistic at first; after 3 conflicts fn runs with every other Update
+// held off, so a hot key cannot starve a writer. fn's own errors are
+// returned as they are, without retry. fn must not call Update on the same
+// DB (that would be a separate transaction, and may deadlock).
 func (b *Badger) Update(ctx context.Context, fn func(Txn) error) error {
 	if err := b.acquire(); err != nil {
 		return err
@@ -167,7 +179,7 @@ func (b *Badger) Update(ctx context.Context, fn func(Txn) error) error {
 			return cerr
 		}
 		var retry bool
-		retry, err = b.updateOnce(fn)
+		retry, err = b.updateOnce(fn, attempt >= escalateAfter)
 		if !retry {
 			return err
 		}
@@ -181,7 +193,14 @@ func (b *Badger) Update(ctx context.Context, fn func(Txn) error) error {
 }
 
 // updateOnce runs fn once; retry reports a commit failure worth retrying.
-func (b *Badger) updateOnce(fn func(Txn) error) (retry bool, err error) {
+func (b *Badger) updateOnce(fn func(Txn) error, exclusive bool) (retry bool, err error) {
+	if exclusive {
+		b.writers.Lock()
+		defer b.writers.Unlock()
+	} else {
+		b.writers.RLock()
+		defer b.writers.RUnlock()
+	}
 	txn := b.db.NewTransaction(true)
 	defer txn.Discard()
 	if err := fn(&badgerTxn{txn: txn}); err != nil {

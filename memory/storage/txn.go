@@ -49,7 +49,9 @@ func (t *badgerTxn) Scan(prefix, start []byte, reverse bool, fn func(key, value 
 	io.PrefetchValues = false
 	io.Reverse = reverse
 	succ := successor(prefix)
-	if succ != nil {
+	if !reverse {
+		// Lets Badger skip tables without the prefix. Not in reverse: its
+		// Valid would stop at the successor key the reverse seek lands on.
 		io.Prefix = prefix
 	}
 	it := t.txn.NewIterator(io)
