@@ -172,23 +172,23 @@ func (s *Static) addGrams(sc *scratch, grams []float32, tok string, w float32) {
 	}
 }
 
-func norm(v []float32) float32 {
-	var s float32
+func norm(v []float32) float64 {
+	var s float64
 	for _, x := range v {
-		s += x * x
+		s += float64(x) * float64(x)
 	}
-	return float32(math.Sqrt(float64(s)))
+	return math.Sqrt(s)
 }
 
 // scaleUnit scales v to length w; a zero vector stays zero.
 func scaleUnit(v []float32, w float32) {
 	n := norm(v)
-	if n == 0 || math.IsNaN(float64(n)) || math.IsInf(float64(n), 0) {
+	if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
 		clear(v)
 		return
 	}
-	f := w / n
+	f := float64(w) / n
 	for i := range v {
-		v[i] *= f
+		v[i] = float32(float64(v[i]) * f)
 	}
 }
