@@ -72,8 +72,8 @@
 // flat passes 0.5 at one effective half-life. The power law uses the decay
 // exponent -1/2 of FSRS-4.5's forgetting curve, rescaled so R(h) = 0.5; it
 // keeps a long tail (R(10h) ≈ 0.18 against 0.001 for the exponential).
-// Logarithmic drops fastest right after the last access and then levels off
-// before reaching zero at 3h. Retention is non-increasing in age and
+// Logarithmic drops fastest right after the last access, then ever more
+// slowly, reaching zero at 3h. Retention is non-increasing in age and
 // non-decreasing in importance and in access count.
 //
 // # Rank key
