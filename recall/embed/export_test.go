@@ -5,18 +5,20 @@ type StaticVariant struct {
 	NgramDim                int
 	WordWeight, NgramWeight float32
 	SIFA                    float64
-	RemovePC, UnitWords     bool
+	RemovePCs               int
+	UnitWords               bool
 	MinN, MaxN              int
 	WholeWord, SIFNgrams    bool
+	MaxWords                int
 }
 
 // DefaultVariant is the configuration NewStatic uses.
 func DefaultVariant() StaticVariant {
 	c := defaultStatic
-	return StaticVariant{c.ngramDim, c.wordWeight, c.ngramWeight, c.sifA, c.removePC, c.unitWords, c.minN, c.maxN, c.wholeWord, c.sifNgrams}
+	return StaticVariant{c.ngramDim, c.wordWeight, c.ngramWeight, c.sifA, c.removePCs, c.unitWords, c.minN, c.maxN, c.wholeWord, c.sifNgrams, c.maxWords}
 }
 
 // NewStaticVariant builds a Static with the given settings.
 func NewStaticVariant(v StaticVariant) *Static {
-	return newStatic(staticConfig{v.NgramDim, v.WordWeight, v.NgramWeight, v.SIFA, v.RemovePC, v.UnitWords, v.MinN, v.MaxN, v.WholeWord, v.SIFNgrams})
+	return newStatic(staticConfig{v.NgramDim, v.WordWeight, v.NgramWeight, v.SIFA, v.RemovePCs, v.UnitWords, v.MinN, v.MaxN, v.WholeWord, v.SIFNgrams, v.MaxWords})
 }

@@ -16,17 +16,18 @@ type staticConfig struct {
 	wordWeight  float32 // weight of the unit word-vector part (0 = none)
 	ngramWeight float32 // weight of the unit n-gram part
 	sifA        float64 // SIF smoothing a in a/(a+p(w))
-	removePC    bool    // remove the common component from the word part
+	removePCs   int     // common components removed from the word part
 	unitWords   bool    // normalize each word vector before weighting
 	minN, maxN  int     // character n-gram lengths, on "<word>"
 	wholeWord   bool    // also hash the whole word as a feature
 	sifNgrams   bool    // weight a word's n-grams by its SIF weight
+	maxWords    int     // use only the first maxWords table words (0 = all)
 }
 
 // defaultStatic is the configuration chosen by measurement (see doc.go).
 var defaultStatic = staticConfig{
 	ngramDim: 284, wordWeight: 1, ngramWeight: 0.7, sifA: 3e-4,
-	removePC: true, unitWords: false, minN: 3, maxN: 6, wholeWord: true, sifNgrams: false,
+	removePCs: 4, unitWords: false, minN: 3, maxN: 6, wholeWord: true, sifNgrams: false,
 }
 
 // Static is the built-in offline embedder: a SIF-weighted mean of quantized
@@ -106,7 +107,7 @@ func (s *Static) embedOne(t *table, sc *scratch, text string, dst []float32) {
 	h := math.Log(float64(t.vocab)) + 0.5772
 	for _, tok := range sc.toks {
 		weight := float32(1)
-		if i, ok := t.index[tok]; ok {
+		if i, ok := t.index[tok]; ok && (s.cfg.maxWords == 0 || int(i) < s.cfg.maxWords) {
 			p := 1 / (float64(t.rank[i]+1) * h)
 			weight = float32(s.cfg.sifA / (s.cfg.sifA + p))
 			if wd > 0 {
@@ -131,13 +132,15 @@ func (s *Static) embedOne(t *table, sc *scratch, text string, dst []float32) {
 		// Punctuation or symbols only: hash the characters themselves.
 		s.addGrams(sc, grams, strings.TrimSpace(text), 1)
 	}
-	if wd > 0 && s.cfg.removePC {
-		var d float32
-		for j, u := range t.common {
-			d += words[j] * u
-		}
-		for j, u := range t.common {
-			words[j] -= d * u
+	if wd > 0 {
+		for _, u := range t.common[:min(s.cfg.removePCs, len(t.common))] {
+			var d float32
+			for j, x := range u {
+				d += words[j] * x
+			}
+			for j, x := range u {
+				words[j] -= d * x
+			}
 		}
 	}
 	scaleUnit(words, s.cfg.wordWeight)

