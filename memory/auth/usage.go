@@ -35,7 +35,7 @@ func (u Usage) AvgLatency() time.Duration {
 	if u.Requests == 0 {
 		return 0
 	}
-	return time.Duration(u.LatencyMicros/u.Requests) * time.Microsecond
+	return time.Duration(u.LatencyMicros) * time.Microsecond / time.Duration(u.Requests)
 }
 
 func (u *Usage) add(v Usage) {
