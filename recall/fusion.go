@@ -4,9 +4,10 @@ import "math"
 
 // Fusion merges the ranked candidate lists of the sources (vector index,
 // BM25, entity graph) into one relevance per memory: FuseRRF by ranks,
-// FuseMinMax by normalized scores. Both are pure functions over lists sorted
-// best first and return one entry per distinct ID of any list, in no order
-// (the caller sorts).
+// FuseMinMax by normalized scores. Both are pure functions over the lists of
+// the sources (sorted best first; only FuseRRF depends on the order) and
+// return one entry per distinct ID of any list, in no order (the caller
+// sorts).
 
 // DefaultRRFK is the RRF constant used when FuseRRF gets k <= 0.
 const DefaultRRFK = 60
