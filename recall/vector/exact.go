@@ -12,8 +12,12 @@ const parallelScanMin = 20000
 // exact scans every live slot and returns the k closest admitted candidates,
 // unordered. The caller holds at least the read lock.
 func (ix *Index) exact(q []float32, k int, filter func(uint64) bool) []cand {
+	return ix.exactWorkers(q, k, filter, runtime.GOMAXPROCS(0))
+}
+
+// exactWorkers is exact with at most workers goroutines.
+func (ix *Index) exactWorkers(q []float32, k int, filter func(uint64) bool, workers int) []cand {
 	n := len(ix.ids)
-	workers := runtime.GOMAXPROCS(0)
 	if n < parallelScanMin || workers < 2 {
 		h := make(maxHeap, 0, min(k, n)+1)
 		ix.scan(q, 0, n, k, filter, &h)

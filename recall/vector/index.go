@@ -104,6 +104,55 @@ func (ix *Index) Upsert(id uint64, v []float32) error {
 	return nil
 }
 
+// UpsertBatch upserts vs[i] under ids[i]. It validates every vector before
+// changing anything, and links new vectors into the HNSW graph (or builds it
+// when the batch crosses HNSWThreshold) with GOMAXPROCS goroutines, which
+// makes it the fast way to load a namespace.
+func (ix *Index) UpsertBatch(ids []uint64, vs [][]float32) error {
+	if len(ids) != len(vs) {
+		return fmt.Errorf("%w: %d ids for %d vectors", ErrDimension, len(ids), len(vs))
+	}
+	prepared := make([][]float32, len(vs))
+	for i, v := range vs {
+		p, err := ix.opts.Metric.prepare(v, ix.opts.Dim)
+		if err != nil {
+			return fmt.Errorf("vector %d: %w", i, err)
+		}
+		prepared[i] = p
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if len(ix.ids)+len(ids) > maxSlots {
+		return fmt.Errorf("%w: index full (%d slots)", ErrOptions, maxSlots)
+	}
+	from := len(ix.ids)
+	ix.vecs = slices.Grow(ix.vecs, len(ids)*ix.opts.Dim)
+	for i, id := range ids {
+		v := prepared[i]
+		if s, ok := ix.slots[id]; ok {
+			if ix.g == nil {
+				copy(ix.vec(s), v)
+				continue
+			}
+			ix.tombstone(id, s)
+		}
+		ix.slots[id] = uint32(len(ix.ids))
+		ix.ids = append(ix.ids, id)
+		ix.vecs = append(ix.vecs, v...)
+		if ix.g != nil {
+			ix.dead = append(ix.dead, false)
+		}
+	}
+	switch {
+	case ix.g != nil:
+		ix.g.build(ix, from, len(ix.ids))
+		ix.maybeRebuild()
+	case ix.opts.HNSWThreshold > 0 && len(ix.slots) >= ix.opts.HNSWThreshold:
+		ix.buildGraph()
+	}
+	return nil
+}
+
 // maxSlots bounds the arena so that slots fit in uint32.
 const maxSlots = 1<<32 - 1
 
@@ -151,19 +200,19 @@ func (ix *Index) Search(q []float32, k int, filter func(id uint64) bool) ([]Hit,
 	if k <= 0 {
 		return nil, nil
 	}
+	return ix.search(q, k, ix.opts.EfSearch, filter), nil
+}
+
+// search runs a prepared query with candidate list size ef (graph only).
+func (ix *Index) search(q []float32, k, ef int, filter func(uint64) bool) []Hit {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	var cs []cand
 	if ix.g != nil {
-		var ok bool
-		cs, ok = ix.searchGraph(q, k, max(k, ix.opts.EfSearch), filter)
-		if !ok {
-			cs = ix.exact(q, k, filter)
+		if cs, ok := ix.searchGraph(q, k, max(k, ef), filter); ok {
+			return ix.hits(cs)
 		}
-	} else {
-		cs = ix.exact(q, k, filter)
 	}
-	return ix.hits(cs), nil
+	return ix.hits(ix.exact(q, k, filter))
 }
 
 // SearchExact is Search by exhaustive scan, whatever the index size.
