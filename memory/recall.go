@@ -1,0 +1,307 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/engramhq/engram/decay"
+	"github.com/engramhq/engram/recall"
+)
+
+// RecallInput is a query against one namespace (API.md recall and search).
+type RecallInput struct {
+	Query         string
+	TopK          int
+	Type          string
+	MinImportance *float64
+	Tags          []string
+	SessionID     string
+	// AgentID, when set, keeps only that agent's memories.
+	AgentID string
+	Since   *time.Time
+	Until   *time.Time
+	// AsOf evaluates validity and decay at this moment instead of now.
+	AsOf *time.Time
+	// Routing is "auto" (default), "hybrid", "vector" or "bm25".
+	Routing string
+	// Fusion is "rrf" or "minmax" (default).
+	Fusion string
+	// VectorWeight weighs the vector list in minmax fusion (0..1, default 0.5).
+	VectorWeight *float64
+	Explain      bool
+	// Reinforce records the access (recall does, search does not).
+	Reinforce bool
+}
+
+// RecallItem is one ranked memory with every score part.
+type RecallItem struct {
+	Memory        Memory  `json:"memory"`
+	Score         float64 `json:"score"`
+	WeightedScore float64 `json:"weighted_score"`
+	SmartScore    float64 `json:"smart_score"`
+	VectorScore   float64 `json:"vector_score"`
+	TextScore     float64 `json:"text_score"`
+	GraphScore    float64 `json:"graph_score"`
+	Retention     float64 `json:"retention"`
+	Explanation   string  `json:"explanation,omitempty"`
+}
+
+// Defaults of fusion, chosen on the LoCoMo development conversations.
+const (
+	DefaultFusion       = "minmax"
+	DefaultVectorWeight = 0.5
+	rrfK                = 60
+)
+
+func (in *RecallInput) validate() error {
+	if strings.TrimSpace(in.Query) == "" {
+		return invalid("query", "is required")
+	}
+	if len(in.Query) > 10_000 {
+		return invalid("query", "must be at most 10000 bytes")
+	}
+	if in.TopK < 0 || in.TopK > 1000 {
+		return invalid("top_k", "must be between 1 and 1000")
+	}
+	if err := ValidateType(in.Type); err != nil {
+		return err
+	}
+	if in.MinImportance != nil && (*in.MinImportance < 0 || *in.MinImportance > 1) {
+		return invalid("min_importance", "must be between 0 and 1")
+	}
+	if err := validateTags(in.Tags, "tags"); err != nil {
+		return err
+	}
+	switch in.Routing {
+	case "", "auto", "hybrid", "vector", "bm25":
+	default:
+		return invalid("routing", "must be auto, vector, bm25 or hybrid")
+	}
+	switch in.Fusion {
+	case "", "rrf", "minmax":
+	default:
+		return invalid("fusion", "must be rrf or minmax")
+	}
+	if in.VectorWeight != nil && (*in.VectorWeight < 0 || *in.VectorWeight > 1) {
+		return invalid("vector_weight", "must be between 0 and 1")
+	}
+	return nil
+}
+
+// Recall ranks the namespace's memories for a query: vector and BM25
+// candidates fused, weighted by decay retention, filtered, top k.
+func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int, error) {
+	if err := in.validate(); err != nil {
+		return nil, 0, err
+	}
+	if in.TopK == 0 {
+		in.TopK = 5
+	}
+	now := e.s.now()
+	if in.AsOf != nil {
+		now = *in.AsOf
+	}
+	routing := in.Routing
+	if routing == "" || routing == "auto" {
+		routing = "hybrid"
+	}
+	keep := e.filterFunc(&in, now)
+	n := max(in.TopK*10, 100)
+
+	var vecList, textList []recall.Candidate
+	if routing != "bm25" {
+		q, err := e.embed(ctx, []string{in.Query})
+		if err != nil {
+			return nil, 0, err
+		}
+		hits, err := e.vec.Search(q[0], n, keep)
+		if err != nil {
+			return nil, 0, fmt.Errorf("vector search: %w", err)
+		}
+		for _, h := range hits {
+			vecList = append(vecList, recall.Candidate{ID: h.ID, Score: float64(h.Score)})
+		}
+	}
+	if routing != "vector" {
+		hits, err := e.text.Search(ctx, in.Query, n*2)
+		if err != nil {
+			return nil, 0, fmt.Errorf("text search: %w", err)
+		}
+		for _, h := range hits {
+			if k, ok := parseDocID(h.ID); ok && keep(k) {
+				textList = append(textList, recall.Candidate{ID: k, Score: h.Score})
+				if len(textList) == n {
+					break
+				}
+			}
+		}
+	}
+	var fused map[uint64]float64
+	if in.Fusion == "rrf" {
+		fused = recall.FuseRRF(rrfK, vecList, textList)
+		lists := 0
+		for _, l := range [][]recall.Candidate{vecList, textList} {
+			if len(l) > 0 {
+				lists++
+			}
+		}
+		for k := range fused {
+			fused[k] /= float64(lists) / (rrfK + 1)
+		}
+	} else {
+		w := DefaultVectorWeight
+		if in.VectorWeight != nil {
+			w = *in.VectorWeight
+		}
+		switch {
+		case len(vecList) == 0:
+			w = 0
+		case len(textList) == 0:
+			w = 1
+		}
+		fused = recall.FuseMinMax([]float64{w, 1 - w}, vecList, textList)
+	}
+	vecScore := map[uint64]float64{}
+	for _, c := range vecList {
+		vecScore[c.ID] = math.Max(0, c.Score)
+	}
+	textScore := recall.Normalize(textList)
+
+	policy := e.policy()
+	e.mu.RLock()
+	items := make([]RecallItem, 0, len(fused))
+	for k, rel := range fused {
+		r := e.mems[k]
+		if r == nil {
+			continue
+		}
+		it := decay.Item{Type: r.Type, Importance: r.Importance, AccessCount: r.AccessCount,
+			CreatedAt: time.Unix(r.CreatedAt, 0), LastAccessedAt: time.Unix(r.LastAccessedAt, 0)}
+		ret, smart := decay.Score(&policy.Policy, rel, it, now)
+		item := RecallItem{Memory: r.Memory, Score: rel, WeightedScore: rel * ret, SmartScore: smart,
+			VectorScore: vecScore[k], TextScore: textScore[k], Retention: ret}
+		items = append(items, item)
+	}
+	e.mu.RUnlock()
+	sort.Slice(items, func(i, j int) bool {
+		if items[i].SmartScore != items[j].SmartScore {
+			return items[i].SmartScore > items[j].SmartScore
+		}
+		return items[i].Memory.ID < items[j].Memory.ID
+	})
+	total := len(items)
+	if len(items) > in.TopK {
+		items = items[:in.TopK]
+	}
+	if in.Explain {
+		for i := range items {
+			items[i].Explanation = explain(&items[i], routing)
+		}
+	}
+	if in.Reinforce && len(items) > 0 {
+		keys := make([]uint64, len(items))
+		e.mu.RLock()
+		for i := range items {
+			keys[i] = e.byPub[items[i].Memory.ID]
+		}
+		e.mu.RUnlock()
+		e.recordAccess(keys, e.s.now())
+	}
+	return items, total, nil
+}
+
+// filterFunc returns the predicate of the request's filters over memory
+// keys, evaluated at now (expiry and validity).
+func (e *Engine) filterFunc(in *RecallInput, now time.Time) func(uint64) bool {
+	nowS := now.Unix()
+	return func(k uint64) bool {
+		e.mu.RLock()
+		r := e.mems[k]
+		e.mu.RUnlock()
+		if r == nil {
+			return false
+		}
+		if r.ExpiresAt != nil && *r.ExpiresAt <= nowS {
+			return false
+		}
+		if r.ValidFrom != nil && *r.ValidFrom > nowS || r.ValidTo != nil && *r.ValidTo < nowS {
+			return false
+		}
+		if in.AsOf != nil && r.CreatedAt > nowS {
+			return false
+		}
+		if in.Type != "" && r.Type != in.Type || in.AgentID != "" && r.AgentID != in.AgentID ||
+			in.SessionID != "" && r.SessionID != in.SessionID {
+			return false
+		}
+		if in.MinImportance != nil && r.Importance < *in.MinImportance {
+			return false
+		}
+		if in.Since != nil && r.CreatedAt < in.Since.Unix() || in.Until != nil && r.CreatedAt > in.Until.Unix() {
+			return false
+		}
+		return hasAllTags(r.Tags, in.Tags)
+	}
+}
+
+func explain(it *RecallItem, routing string) string {
+	var parts []string
+	if routing != "bm25" {
+		parts = append(parts, fmt.Sprintf("meaning similarity %.2f", it.VectorScore))
+	}
+	if routing != "vector" {
+		if it.TextScore > 0 {
+			parts = append(parts, fmt.Sprintf("keyword match %.2f", it.TextScore))
+		} else {
+			parts = append(parts, "no keyword match")
+		}
+	}
+	return fmt.Sprintf("%s; relevance %.2f × retention %.2f (%s, importance %.2f, recalled %d times); rank %.3f",
+		strings.Join(parts, ", "), it.Score, it.Retention, it.Memory.Type, it.Memory.Importance, it.Memory.AccessCount, it.SmartScore)
+}
+
+func sqrt(x float64) float64 { return math.Sqrt(x) }
+
+// Count returns the number of memories and vectors in the namespace.
+func (e *Engine) Count() (memories, vectors int) { return e.counts() }
+
+// WakeUp returns an agent's memories ranked by importance × retention, with
+// no query: what an agent should know at the start of a conversation.
+func (e *Engine) WakeUp(ctx context.Context, agentID string, topN int, minImportance *float64) ([]*Memory, int) {
+	now := e.s.now()
+	policy := e.policy()
+	type scored struct {
+		m     Memory
+		score float64
+	}
+	var all []scored
+	e.mu.RLock()
+	for _, r := range e.mems {
+		if r.AgentID != agentID || (minImportance != nil && r.Importance < *minImportance) {
+			continue
+		}
+		if r.ExpiresAt != nil && *r.ExpiresAt <= now.Unix() {
+			continue
+		}
+		it := decay.Item{Type: r.Type, Importance: r.Importance, AccessCount: r.AccessCount,
+			CreatedAt: time.Unix(r.CreatedAt, 0), LastAccessedAt: time.Unix(r.LastAccessedAt, 0)}
+		all = append(all, scored{r.Memory, r.Importance * decay.Retention(&policy.Policy, it, now)})
+	}
+	e.mu.RUnlock()
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].score != all[j].score {
+			return all[i].score > all[j].score
+		}
+		return all[i].m.ID < all[j].m.ID
+	})
+	total := len(all)
+	out := make([]*Memory, 0, min(topN, len(all)))
+	for i := 0; i < len(all) && i < topN; i++ {
+		out = append(out, &all[i].m)
+	}
+	return out, total
+}

@@ -1,0 +1,179 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/engramhq/engram/memory/seal"
+)
+
+func testKey(tb testing.TB, b byte) seal.MasterKey {
+	tb.Helper()
+	mk, err := seal.ParseMasterKeyHex(strings.Repeat(fmt.Sprintf("%02x", b), 32))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return mk
+}
+
+func openTest(tb testing.TB, dir string, opts *Options) *Store {
+	tb.Helper()
+	o := Options{MasterKey: testKey(tb, 0x11)}
+	if opts != nil {
+		o = *opts
+		if o.MasterKey == (seal.MasterKey{}) {
+			o.MasterKey = testKey(tb, 0x11)
+		}
+	}
+	s, err := Open(dir, &o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func TestRestartKeepsEverything(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir, nil)
+	e, err := s.EnsureNamespace(ctx, "org_test", "notes", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := e.Store(ctx, StoreInput{AgentID: "a", Content: "the launch code is violet", Tags: []string{"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := e.StartSession(ctx, "a", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openTest(t, dir, nil)
+	defer s.Close()
+	e, err = s.Engine(ctx, "org_test", "notes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Get(ctx, m.ID)
+	if err != nil || got.Content != m.Content || got.Tags[0] != "x" {
+		t.Fatalf("after restart: %v %v", got, err)
+	}
+	if _, err := e.Session(ctx, sess.ID); err != nil {
+		t.Fatalf("session after restart: %v", err)
+	}
+	items, _, err := e.Recall(ctx, RecallInput{Query: "violet launch code", Routing: "bm25"})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("text index after restart: %v %v", items, err)
+	}
+	org, name, err := s.LocateMemory(ctx, m.ID)
+	if err != nil || org != "org_test" || name != "notes" {
+		t.Fatalf("locate = %q %q %v", org, name, err)
+	}
+}
+
+func TestWrongMasterKeyFailsAndTouchesNothing(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, nil)
+	if _, err := s.EnsureNamespace(context.Background(), "o", "n", true); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	before := snapshotDir(t, dir)
+	_, err := Open(dir, &Options{MasterKey: testKey(t, 0x22)})
+	if !errors.Is(err, ErrWrongMasterKey) {
+		t.Fatalf("err = %v, want ErrWrongMasterKey", err)
+	}
+	if after := snapshotDir(t, dir); after != before {
+		t.Fatalf("wrong key changed the data directory:\nbefore %s\nafter  %s", before, after)
+	}
+	s = openTest(t, dir, nil)
+	s.Close()
+}
+
+// snapshotDir lists every file with its size and modification time.
+func snapshotDir(tb testing.TB, dir string) string {
+	tb.Helper()
+	var b strings.Builder
+	err := walkFiles(dir, func(path string, fi os.FileInfo) {
+		fmt.Fprintf(&b, "%s:%d:%d;", strings.TrimPrefix(path, dir), fi.Size(), fi.ModTime().UnixNano())
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestCrashBetweenCommitAndIndex kills a child process right after a write
+// transaction commits and before the text index is updated, then reopens
+// the store and finds the memory in the text index (caught up from the
+// change log).
+func TestCrashBetweenCommitAndIndex(t *testing.T) {
+	if dir := os.Getenv("ENGRAM_CRASH_CHILD"); dir != "" {
+		crashChild(dir)
+		return
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashBetweenCommitAndIndex$")
+	cmd.Env = append(os.Environ(), "ENGRAM_CRASH_CHILD="+dir)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 7 {
+		t.Fatalf("child did not crash as planned: %v\n%s", err, out)
+	}
+	s := openTest(t, dir, nil)
+	defer s.Close()
+	e, err := s.Engine(context.Background(), "org", "crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, word := range []string{"zebra", "quokka"} {
+		items, _, err := e.Recall(context.Background(), RecallInput{Query: word, Routing: "bm25"})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("%s after crash: %d items, %v", word, len(items), err)
+		}
+	}
+}
+
+func crashChild(dir string) {
+	var crash atomic.Bool
+	s, err := Open(dir, &Options{MasterKey: mustKey(0x11), afterCommit: func() {
+		if crash.Load() {
+			os.Exit(7)
+		}
+	}})
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	e, err := s.EnsureNamespace(ctx, "org", "crash", true)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	if _, _, err := e.Store(ctx, StoreInput{AgentID: "a", Content: "a zebra crossed the road"}); err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	crash.Store(true)
+	e.Store(ctx, StoreInput{AgentID: "a", Content: "a quokka smiled"})
+	os.Exit(1) // not reached: the hook exits with 7
+}
+
+func mustKey(b byte) seal.MasterKey {
+	mk, err := seal.ParseMasterKeyHex(strings.Repeat(fmt.Sprintf("%02x", b), 32))
+	if err != nil {
+		panic(err)
+	}
+	return mk
+}
