@@ -1,6 +1,7 @@
 package seal
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -8,7 +9,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"slices"
+	"sync"
 )
 
 // Sealed value layout: version(4, big-endian) | nonce(12, random) |
@@ -33,6 +36,7 @@ type Sealer struct {
 	aeads    map[uint32]cipher.AEAD
 	hashKey  []byte // HKDF(version-1 DEK, "engram/hash"), see doc.go
 	rootKey  []byte // version-1 DEK, for SubKey
+	hmacs    sync.Pool
 }
 
 // NewSealer builds the Sealer of namespace nsID from its DEKs (any order).
@@ -67,6 +71,7 @@ func NewSealer(nsID []byte, keys []DEK) (*Sealer, error) {
 		return nil, fmt.Errorf("%w: no version-1 DEK among %d keys", ErrInvalid, len(keys))
 	}
 	s.hashKey = derive(s.rootKey, "engram/hash")
+	s.hmacs.New = func() any { return hmac.New(sha256.New, s.hashKey) }
 	return s, nil
 }
 
@@ -115,12 +120,16 @@ func (s *Sealer) Open(rowKey, sealed []byte) ([]byte, error) {
 // them. The key derives from the version-1 DEK, so hashes are stable across
 // DEK rotation and differ between namespaces.
 func (s *Sealer) Hash(kind string, value []byte) []byte {
-	h := hmac.New(sha256.New, s.hashKey)
-	var n [binary.MaxVarintLen64]byte
-	h.Write(n[:binary.PutUvarint(n[:], uint64(len(kind)))])
+	h := s.hmacs.Get().(hash.Hash)
+	h.Reset()
+	var buf [sha256.Size]byte
+	n := binary.PutUvarint(buf[:], uint64(len(kind)))
+	h.Write(buf[:n])
 	h.Write([]byte(kind))
 	h.Write(value)
-	return h.Sum(nil)[:HashSize]
+	sum := h.Sum(buf[:0])
+	s.hmacs.Put(h)
+	return bytes.Clone(sum[:HashSize])
 }
 
 // SubKey returns a 32-byte key for purpose (HKDF-SHA256 of the version-1

@@ -78,7 +78,6 @@ func OpenBadger(dir string, opts *Options) (*Badger, error) {
 func badgerOptions(dir string, o Options) badger.Options {
 	bo := badger.DefaultOptions(dir).
 		WithLogger(slogAdapter{o.Logger}).
-		WithLoggingLevel(badger.WARNING).
 		WithSyncWrites(*o.SyncWrites).
 		WithMetricsEnabled(false).
 		WithMemTableSize(memTableSize).
@@ -349,8 +348,9 @@ func translate(err error) error {
 	return err
 }
 
-// slogAdapter routes Badger's logger to slog. Badger is configured at
-// WARNING, and Infof/Debugf are dropped here as well.
+// slogAdapter routes Badger's logger to slog: errors at error level,
+// warnings at warn level; Infof and Debugf (Badger's chatty replay and
+// compaction messages) are dropped.
 type slogAdapter struct{ l *slog.Logger }
 
 func (a slogAdapter) Errorf(f string, v ...any) {

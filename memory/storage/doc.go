@@ -9,6 +9,13 @@
 // Badger's own at-rest encryption (AES-CTR, unauthenticated) is turned on
 // with Options.EncryptionKey so keys and metadata are not plain on disk.
 //
+// Tuning, for one database serving every namespace with a small footprint:
+// two 16 MiB memtables (so one transaction holds at most about 2.4 MiB of
+// keys and inline values, else ErrTooLarge: bulk writers chunk), values over
+// 8 KiB in the value log, 64 MiB value-log files, 2 compactors, 16 MiB index
+// and 32 MiB block caches. Update is optimistic and, after 3 conflicts,
+// runs its fn exclusively of other Updates so a hot key cannot starve it.
+//
 // Goroutines: besides Badger's own, OpenBadger starts one, the value-log GC
 // loop, which runs RunValueLogGC every Options.GCInterval (default 5 min)
 // while it reclaims files. Close stops it and waits for it, then waits for
