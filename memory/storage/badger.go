@@ -40,9 +40,10 @@ type Badger struct {
 	closed   bool
 	inflight sync.WaitGroup
 
-	// writers is held shared by every Update attempt and exclusively by an
-	// attempt that already conflicted escalateAfter times, so that one
-	// cannot conflict again: no other Update transaction overlaps it.
+	// writers is held shared by every Update attempt, and exclusively by
+	// DeletePrefix and by an attempt that already conflicted escalateAfter
+	// times, so that one cannot conflict again: no other Update
+	// transaction overlaps it.
 	writers sync.RWMutex
 
 	stopGC chan struct{}
@@ -229,9 +230,10 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 }
 
-// DeletePrefix removes every key with prefix using Badger's DropPrefix, which
-// briefly blocks all writes while it flushes and compacts; Update retries
-// commits that meet the block. An empty prefix is refused.
+// DeletePrefix removes every key with prefix using Badger's DropPrefix,
+// which blocks all writes while it flushes and compacts. It therefore holds
+// off Update calls (they wait, they do not fail) until it is done; it must
+// not be called from inside an Update's fn. An empty prefix is refused.
 func (b *Badger) DeletePrefix(ctx context.Context, prefix []byte) error {
 	if len(prefix) == 0 {
 		return fmt.Errorf("%w: DeletePrefix with an empty prefix", ErrInvalid)
@@ -243,6 +245,8 @@ func (b *Badger) DeletePrefix(ctx context.Context, prefix []byte) error {
 		return err
 	}
 	defer b.done()
+	b.writers.Lock()
+	defer b.writers.Unlock()
 	if err := b.db.DropPrefix(prefix); err != nil {
 		return fmt.Errorf("storage: drop prefix: %w", translate(err))
 	}

@@ -28,7 +28,10 @@ type DB interface {
 	View(ctx context.Context, fn func(Txn) error) error
 	// Update runs fn in a read-write transaction and commits it if fn
 	// returns nil. On ErrConflict the whole fn is retried a bounded number
-	// of times before ErrConflict is returned.
+	// of times before ErrConflict is returned. fn may run more than once,
+	// so it must not have effects outside the transaction that a retry
+	// would repeat, and it must not call Update or DeletePrefix on the
+	// same DB.
 	Update(ctx context.Context, fn func(Txn) error) error
 	// ChangesSince calls fn for each change of namespace ns with sequence >
 	// after, in ascending sequence order, at most limit changes (limit <= 0

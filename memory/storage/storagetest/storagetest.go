@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.DB) {
 		{"case=changelog_concurrent", testChangeLogConcurrent},
 		{"case=changes_since", testChangesSince},
 		{"case=delete_prefix", testDeletePrefix},
+		{"case=delete_prefix_concurrent_writers", testDeletePrefixConcurrent},
 		{"case=context_canceled", testContextCanceled},
 	}
 	for _, tc := range tests {
@@ -511,5 +512,49 @@ func testClosed(t *testing.T, db storage.DB) {
 	}
 	if err := db.Close(); err != nil && !errors.Is(err, storage.ErrClosed) {
 		t.Errorf("second Close: err = %v, want nil or ErrClosed", err)
+	}
+}
+
+// testDeletePrefixConcurrent deletes one namespace while another is being
+// written: every write of the other namespace succeeds and survives.
+func testDeletePrefixConcurrent(t *testing.T, db storage.DB) {
+	for i := range 50 {
+		set(t, db, fmt.Sprintf("DDa%03d", i), "x")
+	}
+	appendN(t, db, "DD", 20)
+	const writes = 40
+	errc := make(chan error, 1)
+	go func() {
+		for i := range writes {
+			err := db.Update(ctx, func(tx storage.Txn) error {
+				if err := tx.Set(fmt.Appendf(nil, "EEa%03d", i), []byte("y")); err != nil {
+					return err
+				}
+				_, err := tx.AppendChange([]byte("EE"), []byte("y"))
+				return err
+			})
+			if err != nil {
+				errc <- fmt.Errorf("write %d during DeletePrefix: %w", i, err)
+				return
+			}
+		}
+		errc <- nil
+	}()
+	for range 3 {
+		if err := db.DeletePrefix(ctx, []byte("DD")); err != nil {
+			t.Fatalf("DeletePrefix: %v", err)
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if got := scan(t, db, "DD", "", false); len(got) != 0 {
+		t.Fatalf("deleted namespace still holds %d keys", len(got))
+	}
+	if got := scan(t, db, "EEa", "", false); len(got) != writes {
+		t.Fatalf("other namespace holds %d rows, want %d", len(got), writes)
+	}
+	if ls := lastSeq(t, db, "EE"); ls != writes {
+		t.Fatalf("other namespace LastSeq = %d, want %d", ls, writes)
 	}
 }
