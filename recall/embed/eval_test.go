@@ -94,6 +94,7 @@ func TestStaticQuality(t *testing.T) {
 		v    embed.StaticVariant
 	}{
 		{"ngrams-only", with(func(v *embed.StaticVariant) { v.WordWeight = 0 })},
+		{"ngrams-only+sif", with(func(v *embed.StaticVariant) { v.WordWeight, v.SIFNgrams = 0, true })},
 		{"words-only", with(func(v *embed.StaticVariant) { v.NgramDim = 0 })},
 		{"default", def},
 		{"ngram-weight=0.4", with(func(v *embed.StaticVariant) { v.NgramWeight = 0.4 })},
@@ -110,8 +111,9 @@ func TestStaticQuality(t *testing.T) {
 		{"sif-ngrams=toggled", with(func(v *embed.StaticVariant) { v.SIFNgrams = !v.SIFNgrams })},
 		{"whole-word=toggled", with(func(v *embed.StaticVariant) { v.WholeWord = !v.WholeWord })},
 		{"sif-a=1e-4", with(func(v *embed.StaticVariant) { v.SIFA = 1e-4 })},
-		{"sif-a=1e-3", with(func(v *embed.StaticVariant) { v.SIFA = 1e-3 })},
-		{"ngrams=3-5", with(func(v *embed.StaticVariant) { v.MinN, v.MaxN = 3, 5 })},
+		{"sif-a=3e-4", with(func(v *embed.StaticVariant) { v.SIFA = 3e-4 })},
+		{"ngrams=3-6", with(func(v *embed.StaticVariant) { v.MinN, v.MaxN = 3, 6 })},
+		{"ngrams=2-5", with(func(v *embed.StaticVariant) { v.MinN, v.MaxN = 2, 5 })},
 		{"sif-a=1e-2", with(func(v *embed.StaticVariant) { v.SIFA = 1e-2 })},
 	}
 	res := map[string]variantResult{}
@@ -130,7 +132,7 @@ func TestStaticQuality(t *testing.T) {
 		t.Logf("%-20s %8.3f %8.3f", r.name, r.r1, r.mrr)
 	}
 	d := res["default"]
-	for _, part := range []string{"ngrams-only", "words-only"} {
+	for _, part := range []string{"ngrams-only", "ngrams-only+sif", "words-only"} {
 		if p := res[part]; d.r1 < p.r1 || d.mrr < p.mrr {
 			t.Errorf("default (recall@1 %.3f, MRR %.3f) is worse than %s (%.3f, %.3f)", d.r1, d.mrr, part, p.r1, p.mrr)
 		}

@@ -22,3 +22,9 @@ func DefaultVariant() StaticVariant {
 func NewStaticVariant(v StaticVariant) *Static {
 	return newStatic(staticConfig{v.NgramDim, v.WordWeight, v.NgramWeight, v.SIFA, v.RemovePCs, v.UnitWords, v.MinN, v.MaxN, v.WholeWord, v.SIFNgrams, v.MaxWords})
 }
+
+// ParseWordTable decodes the embedded table afresh (for the load benchmark).
+func ParseWordTable() error {
+	_, err := parseTable(wordsBin)
+	return err
+}

@@ -26,8 +26,8 @@ type staticConfig struct {
 
 // defaultStatic is the configuration chosen by measurement (see doc.go).
 var defaultStatic = staticConfig{
-	ngramDim: 284, wordWeight: 1, ngramWeight: 0.7, sifA: 3e-4,
-	removePCs: 4, unitWords: false, minN: 3, maxN: 6, wholeWord: true, sifNgrams: false,
+	ngramDim: 284, wordWeight: 1, ngramWeight: 0.7, sifA: 1e-3,
+	removePCs: 4, unitWords: false, minN: 3, maxN: 5, wholeWord: true, sifNgrams: false,
 }
 
 // Static is the built-in offline embedder: a SIF-weighted mean of quantized

@@ -161,3 +161,40 @@ func BenchmarkStaticEmbed(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "texts/s")
 }
+
+// BenchmarkStaticLoad is the one-time cost of the first Embed call: decoding
+// the embedded word table.
+func BenchmarkStaticLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := embed.ParseWordTable(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func FuzzStaticEmbed(f *testing.F) {
+	for _, s := range []string{"Alice loves Thai curry", "don't", "’’’", "a'b'c'd", "ÅNGSTRÖM 123", "\x00\xff", "<>"} {
+		f.Add(s)
+	}
+	e := embed.NewStatic()
+	f.Fuzz(func(t *testing.T, text string) {
+		v, err := e.Embed(context.Background(), []string{text})
+		if err != nil {
+			if errors.Is(err, embed.ErrEmptyText) {
+				return
+			}
+			t.Fatal(err)
+		}
+		var n float64
+		for _, x := range v[0] {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				t.Fatalf("non-finite component for %q", text)
+			}
+			n += float64(x) * float64(x)
+		}
+		if math.Abs(n-1) > 1e-4 {
+			t.Fatalf("squared norm %v for %q", n, text)
+		}
+	})
+}
