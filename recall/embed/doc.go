@@ -25,7 +25,9 @@
 //     rejected with ErrEmptyText; text without letters or digits is hashed
 //     from its characters, so no vector is zero and none holds NaN.
 //
-// The table is decoded once per process on first use (≈25–40 ms, 8 MB of
+// Vectors depend on the table and every setting above: a change to either
+// must bump the version in ID ("engram-static-v1-384"), since vectors of two
+// IDs are never compared. The table is decoded once per process on first use (≈25–40 ms, 8 MB of
 // heap); after that one text costs a few microseconds.
 //
 // # Measured quality
