@@ -14,20 +14,21 @@ import (
 // benchIndex opens an encrypted index, or with enc=false the same Bleve
 // mapping in a folder never registered with the hooks (plaintext), as a
 // baseline for the cost of encryption.
-func benchIndex(tb testing.TB, enc bool) *Index {
+func benchIndex(tb testing.TB, enc, sync bool) *Index {
 	tb.Helper()
 	if enc {
-		return openT(tb, tb.TempDir(), testKey(tb), nil)
+		return openT(tb, tb.TempDir(), testKey(tb), &Options{SyncApply: sync})
 	}
 	m, err := newMapping(DefaultAnalyzer)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	idx, err := bleve.New(filepath.Join(tb.TempDir(), "plain"), m)
+	idx, err := bleve.NewUsing(filepath.Join(tb.TempDir(), "plain"), m,
+		bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, map[string]any{"unsafe_batch": !sync})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ix := &Index{idx: idx}
+	ix := &Index{idx: idx, sync: sync}
 	tb.Cleanup(func() { _ = idx.Close() })
 	return ix
 }
@@ -77,16 +78,16 @@ func fill(tb testing.TB, ix *Index, s *synth, n int) {
 	}
 }
 
-// BenchmarkApply applies batches of 100 short documents (one Bleve batch,
-// persisted before Apply returns) to a growing index.
+// BenchmarkApply applies batches of 100 short documents (one Bleve batch)
+// to a growing index; sync=true waits for each batch to be on disk.
 func BenchmarkApply(b *testing.B) {
-	for _, enc := range []bool{true, false} {
-		b.Run(fmt.Sprintf("batch=100/enc=%v", enc), func(b *testing.B) { benchApply(b, enc) })
+	for _, bc := range []struct{ enc, sync bool }{{true, false}, {false, false}, {true, true}, {false, true}} {
+		b.Run(fmt.Sprintf("batch=100/enc=%v/sync=%v", bc.enc, bc.sync), func(b *testing.B) { benchApply(b, bc.enc, bc.sync) })
 	}
 }
 
-func benchApply(b *testing.B, enc bool) {
-	ix := benchIndex(b, enc)
+func benchApply(b *testing.B, enc, sync bool) {
+	ix := benchIndex(b, enc, sync)
 	s := newSynth(1)
 	const size = 100
 	batches := make([][]Op, 64)
@@ -119,7 +120,7 @@ func BenchmarkSearch(b *testing.B) {
 	}{{10_000, true}, {100_000, true}, {10_000, false}, {100_000, false}} {
 		b.Run(fmt.Sprintf("n=%d/k=10/enc=%v", bc.n, bc.enc), func(b *testing.B) {
 			n := bc.n
-			ix := benchIndex(b, bc.enc)
+			ix := benchIndex(b, bc.enc, false)
 			s := newSynth(2)
 			fill(b, ix, s, n)
 			queries := make([]string, 256)

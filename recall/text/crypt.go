@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -44,6 +45,10 @@ var (
 type dirKey struct {
 	key []byte // 32-byte namespace key; zeroed on unregister
 	fp  string // hex fingerprint of key, see fingerprint
+
+	// wrongKey is set when a file under this folder names another key, so
+	// Open can report ErrWrongKey through Bleve's unwrapped errors.
+	wrongKey atomic.Bool
 }
 
 func fingerprint(key []byte) string {
@@ -87,6 +92,14 @@ func unregister(dir string) {
 		clear(dk.key)
 		delete(registry, dir)
 	}
+}
+
+// sawWrongKey reports whether a reader under dir refused the key.
+func sawWrongKey(dir string) bool {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	dk, ok := registry[dir]
+	return ok && dk.wrongKey.Load()
 }
 
 func registered(dir string) bool {
@@ -161,6 +174,7 @@ func readerHook(id string, context []byte) (func([]byte) ([]byte, error), error)
 		return nil, fmt.Errorf("%w: unknown file writer id", ErrCorrupt)
 	}
 	if !hmac.Equal([]byte(parts[1]), []byte(dk.fp)) {
+		dk.wrongKey.Store(true)
 		return nil, ErrWrongKey
 	}
 	salt, err := hex.DecodeString(parts[2])

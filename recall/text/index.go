@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
@@ -42,6 +43,12 @@ type Index struct {
 	dir  string // absolute folder given to Open
 	bdir string // dir/bleve, the registered key directory
 	log  *slog.Logger
+	sync bool // Options.SyncApply
+
+	// writeMu serializes Apply, Flush and Close's final flush, so a flush
+	// never re-records an older checkpoint. Taken before mu.
+	writeMu sync.Mutex
+	dirty   bool // batches applied since the last flush; guarded by writeMu
 
 	// mu guards idx against Close: operations hold it shared.
 	mu  sync.RWMutex
@@ -80,7 +87,7 @@ func Open(dir string, key []byte, opts *Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("text: open %q: %w", dir, err)
 	}
-	ix := &Index{dir: abs, bdir: filepath.Join(abs, bleveDir), log: o.Logger}
+	ix := &Index{dir: abs, bdir: filepath.Join(abs, bleveDir), log: o.Logger, sync: o.SyncApply}
 	if err := checkKey(abs, key); err != nil {
 		return nil, err
 	}
@@ -88,12 +95,17 @@ func Open(dir string, key []byte, opts *Options) (*Index, error) {
 	if err := register(ix.bdir, key); err != nil {
 		return nil, err
 	}
-	idx, err := openBleve(ix.bdir, o.Analyzer)
+	start := time.Now()
+	idx, err := openBleve(ix.bdir, o.Analyzer, !o.SyncApply)
 	if err != nil {
+		if sawWrongKey(ix.bdir) {
+			err = ErrWrongKey
+		}
 		unregister(ix.bdir)
 		return nil, err
 	}
 	ix.idx = idx
+	ix.log.Debug("text index open", "op", "open", "dur", time.Since(start))
 	return ix, nil
 }
 
@@ -128,9 +140,10 @@ func checkKey(dir string, key []byte) error {
 	return nil
 }
 
-func openBleve(bdir, analyzer string) (bleve.Index, error) {
+func openBleve(bdir, analyzer string, async bool) (bleve.Index, error) {
+	cfg := map[string]any{"unsafe_batch": async}
 	if _, err := os.Stat(bdir); err == nil {
-		idx, err := bleve.Open(bdir)
+		idx, err := bleve.OpenUsing(bdir, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("text: open bleve index: %w", translate(err))
 		}
@@ -147,7 +160,7 @@ func openBleve(bdir, analyzer string) (bleve.Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := bleve.New(bdir, m)
+	idx, err := bleve.NewUsing(bdir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("text: create bleve index: %w", translate(err))
 	}
@@ -200,8 +213,12 @@ func translate(err error) error {
 
 // Apply applies ops as one Bleve batch and records seq as the checkpoint
 // in the same batch: after a crash, Checkpoint reports the seq of the last
-// batch that is on disk, with its documents. Later ops on the same ID win.
+// batch that is on disk, with its documents. The batch is searchable when
+// Apply returns, and on disk too with Options.SyncApply. Later ops on the
+// same ID win.
 func (ix *Index) Apply(ops []Op, seq uint64) error {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.idx == nil {
@@ -226,16 +243,65 @@ func (ix *Index) Apply(ops []Op, seq uint64) error {
 	if err := ix.idx.Batch(b); err != nil {
 		return fmt.Errorf("text: apply batch: %w", translate(err))
 	}
+	ix.dirty = !ix.sync
 	return nil
 }
 
-// Checkpoint returns the seq of the last applied batch, 0 if none.
+// Flush returns once every batch applied before it is on disk. It records
+// the current checkpoint again in an empty batch and waits for Bleve's
+// persister to report that batch persisted.
+func (ix *Index) Flush(ctx context.Context) error {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.idx == nil {
+		return ErrClosed
+	}
+	return ix.flushLocked(ctx)
+}
+
+func (ix *Index) flushLocked(ctx context.Context) error {
+	if !ix.dirty {
+		return nil
+	}
+	v, err := ix.idx.GetInternal(checkpointKey)
+	if err != nil {
+		return fmt.Errorf("text: flush: %w", translate(err))
+	}
+	done := make(chan error, 1)
+	b := ix.idx.NewBatch()
+	if v != nil {
+		b.SetInternal(checkpointKey, v)
+	}
+	b.SetPersistedCallback(func(err error) { done <- err })
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("text: flush: %w", translate(err))
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("text: flush: %w", err)
+		}
+		ix.dirty = false
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Checkpoint returns the seq of the last applied batch, 0 if none. After
+// Open it is the seq of the last batch on disk.
 func (ix *Index) Checkpoint() (uint64, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.idx == nil {
 		return 0, ErrClosed
 	}
+	return ix.checkpointLocked()
+}
+
+func (ix *Index) checkpointLocked() (uint64, error) {
 	v, err := ix.idx.GetInternal(checkpointKey)
 	if err != nil {
 		return 0, fmt.Errorf("text: read checkpoint: %w", translate(err))
@@ -299,18 +365,21 @@ func (ix *Index) Count() (uint64, error) {
 // Dir returns the absolute folder of the index.
 func (ix *Index) Dir() string { return ix.dir }
 
-// Close waits for running operations, closes the Bleve index and forgets
-// the key. Every applied batch is already on disk. Close is idempotent.
+// Close waits for running operations, persists every applied batch,
+// closes the Bleve index and forgets the key. Close is idempotent.
 func (ix *Index) Close() error {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.idx == nil {
 		return nil
 	}
+	ferr := ix.flushLocked(context.Background())
 	err := ix.idx.Close()
 	ix.idx = nil
 	unregister(ix.bdir)
-	if err != nil {
+	if err = errors.Join(ferr, err); err != nil {
 		return fmt.Errorf("text: close: %w", err)
 	}
 	return nil

@@ -157,6 +157,12 @@ func TestCheckpointPersists(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := ix.Apply(nil, 60); err != nil {
+		t.Fatalf("Apply with no ops: %v", err)
+	}
+	if err := ix.Apply([]Op{{ID: "ok", Text: "x"}, {ID: ""}}, 70); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Apply with empty id = %v, want ErrInvalid", err)
+	}
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +170,8 @@ func TestCheckpointPersists(t *testing.T) {
 		t.Fatalf("Search after Close: %v, want ErrClosed", err)
 	}
 	ix = openT(t, dir, key, nil)
-	if cp, err := ix.Checkpoint(); err != nil || cp != 50 {
-		t.Fatalf("reopened Checkpoint = %d, %v; want 50", cp, err)
+	if cp, err := ix.Checkpoint(); err != nil || cp != 60 {
+		t.Fatalf("reopened Checkpoint = %d, %v; want 60", cp, err)
 	}
 	if n, err := ix.Count(); err != nil || n != 5 {
 		t.Fatalf("reopened Count = %d, %v; want 5", n, err)
@@ -203,8 +209,8 @@ func TestWrongKey(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, keyCheckFile), keyCheck(other), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(dir, other, nil); err == nil {
-		t.Fatal("Open with wrong key and forged key check succeeded")
+	if _, err := Open(dir, other, nil); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("Open with wrong key and forged key check = %v, want ErrWrongKey", err)
 	}
 	if _, err := Open(dir, key[:16], nil); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("Open with short key = %v, want ErrInvalid", err)

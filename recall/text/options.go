@@ -29,6 +29,13 @@ type Options struct {
 	// DefaultAnalyzer for a new index and the stored one for an existing
 	// index.
 	Analyzer string
+	// SyncApply makes Apply return only once its batch is on disk (one
+	// fsync-bound persist per batch). False, the default, returns as soon
+	// as the batch is searchable and lets Bleve persist in the background,
+	// coalescing batches: after a crash Checkpoint may be older than the
+	// last Apply, and the caller replays its change log from there. Flush
+	// and Close wait for persistence either way.
+	SyncApply bool
 	// Logger receives operational events (never content or keys). Nil
 	// means discard.
 	Logger *slog.Logger
