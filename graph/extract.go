@@ -101,10 +101,11 @@ func findNameSpans(text string, toks []token, taken []span) ([]span, []turn) {
 				if u.text == "." && len(toks[j-1].text) == 1 { // middle initial
 					continue
 				}
+			} else if u.lower == "of" && j+2 < len(toks) && toks[j+1].lower == "the" && toks[j+2].word && toks[j+2].cap && !covered(toks[j+2]) {
+				continue // "Lord of the Rings"
 			}
 			break
 		}
-		// Drop a trailing connector or initial left by the loop's lookahead.
 		s, e := toks[first].start, toks[last].end
 		words := make([]token, 0, last-i+1)
 		for _, w := range toks[i : last+1] {
@@ -113,6 +114,13 @@ func findNameSpans(text string, toks []token, taken []span) ([]span, []turn) {
 			}
 		}
 		typ, score := typeName(words, honor, contextBefore(toks, first), contextAfter(toks, last))
+		if !honor && first > 0 && toks[first-1].lower == "the" && typ == TypePerson && score <= 0.6 {
+			// People rarely take an article: "the Rolling Stones", "the Game Boy".
+			typ, score = TypeConcept, 0.5
+			if w := words[len(words)-1].lower; len(words) > 1 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+				typ, score = TypeOrganization, 0.6 // teams and bands
+			}
+		}
 		if typ == TypeProduct && last+1 < len(toks) && toks[last+1].word && isDigits(toks[last+1].text) && !covered(toks[last+1]) {
 			last++
 			e = toks[last].end
@@ -140,7 +148,7 @@ type turn struct {
 }
 
 // nonNames are capitalized tokens that never name anything on their own.
-var nonNames = set(`ceo|cto|cfo|coo|vp|svp|evp|hr|i|asap|lol|omg|tbh|imo|idk|brb|btw|fyi|ok|okay|pm|am|etc|re|fwd|ps|nb`)
+var nonNames = set(`utc|gmt|est|edt|pst|pdt|cet|cest|ist|api|apis|ci|cd|ui|ux|sdk|cli|pdf|faq|eta|tba|tbd|diy|gps|tv|pc|usb|ai|ml|llm|db|sql|os|qa|pr|kpi|okr|roi|ceo|cto|cfo|coo|vp|svp|evp|hr|i|asap|lol|omg|tbh|imo|idk|brb|btw|fyi|ok|okay|pm|am|etc|re|fwd|ps|nb`)
 
 func isDigits(s string) bool {
 	if s == "" || len(s) > 4 {

@@ -129,6 +129,7 @@ func (x *relExtractor) run() []Fact {
 		seen[k] = len(facts)
 		facts = append(facts, f)
 	}
+	subj := map[int]arg{} // arg index → subject of the clause it is the object of
 	for i := range as {
 		for j := i + 1; j < len(as) && j <= i+3; j++ {
 			a, b := as[i], as[j]
@@ -151,21 +152,78 @@ func (x *relExtractor) run() []Fact {
 			if a.possessive {
 				mid = strings.TrimSpace("'s " + mid)
 			}
+			if m := coordVerb.FindStringSubmatch(mid); m != nil && j == i+1 {
+				// "Greg works at Shopify and lives in Ottawa": the subject
+				// of the first clause carries over.
+				if s, ok := subj[i]; ok {
+					a, mid = s, m[1]
+				}
+			}
 			tail := x.tail(b.end, bounds)
 			f, ok := matchRelation(mid, tail, a, b)
 			if !ok {
 				continue
 			}
-			x.retype(f, a, b)
-			for _, e := range []arg{a, b} {
-				if e.mention < 0 {
-					x.used[e.canonical] = true
+			src, dst := a, b
+			if f.reverse {
+				src, dst = b, a
+			}
+			subj[j] = src
+			x.record(f, a, b, add)
+			// Coordinated objects and subjects: "friends with Clara and
+			// Mei", "Astrid and I bought a Volvo".
+			if !f.reverse {
+				for k := j + 1; k < len(as) && x.joined(as[k-1], as[k], bounds); k++ {
+					if g, ok := x.refit(f, src, as[k]); ok {
+						x.record(g, src, as[k], add)
+					}
+				}
+				if i > 0 && as[i-1].canonical != dst.canonical && x.joined(as[i-1], as[i], bounds) && strings.TrimSpace(x.text[as[i-1].end:as[i].start]) == "and" {
+					if g, ok := x.refit(f, as[i-1], dst); ok {
+						x.record(g, as[i-1], dst, add)
+					}
 				}
 			}
-			add(f.fact)
 		}
 	}
 	return facts
+}
+
+var coordVerb = regexp.MustCompile(`^(?:,\s*)?(?:and|but|, and|then|and then|and now|but now)\s+(.+)$`)
+
+// joined reports whether two neighbouring arguments of one sentence are
+// joined only by "and", "or" or a comma.
+func (x *relExtractor) joined(p, q arg, bounds []int) bool {
+	if q.start < p.end || sentenceOf(bounds, p.start) != sentenceOf(bounds, q.start) || p.mention < 0 && q.mention < 0 {
+		return false
+	}
+	switch strings.TrimSpace(x.text[p.end:q.start]) {
+	case "and", "or", ",", ", and", ", or", "&":
+		return true
+	}
+	return false
+}
+
+// refit applies a found relation to another pair of arguments when their
+// types allow it.
+func (x *relExtractor) refit(f matched, src, dst arg) (matched, bool) {
+	if src.canonical == dst.canonical || !typesFit(f.fact.Relation, src.typ, dst.typ) {
+		return matched{}, false
+	}
+	g := f
+	g.fact.Source, g.fact.Target = src.canonical, dst.canonical
+	g.fact.Score = f.fact.Score - 0.1
+	return g, true
+}
+
+func (x *relExtractor) record(f matched, a, b arg, add func(Fact)) {
+	x.retype(f, a, b)
+	for _, e := range []arg{a, b} {
+		if e.mention < 0 {
+			x.used[e.canonical] = true
+		}
+	}
+	add(f.fact)
 }
 
 // middle is the lower-cased text between as[i] and as[j], arguments in

@@ -26,6 +26,7 @@ type pattern struct {
 
 // patterns run in order; an earlier match wins over an overlapping later one.
 var patterns = []pattern{
+	{regexp.MustCompile(`"([^"\n]{1,80})"|“([^”\n]{1,80})”`), TypeTitle, -1, 0.8},
 	{regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`), TypeEmail, 0, 0.98},
 	{regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'()\[\]]+`), TypeURL, 0, 0.98},
 	{regexp.MustCompile(`(?i)\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|dev|ai|app|co|edu|gov|me|so|xyz)(?:/[^\s<>"'()]*)?\b`), TypeURL, 0, 0.9},
@@ -39,7 +40,8 @@ var patterns = []pattern{
 	{regexp.MustCompile(`\b(?:` + weekdays + `,?\s+)?` + months + `\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?\b`), TypeDate, 0, 0.95},
 	{regexp.MustCompile(`\b` + months + `\s+\d{4}\b`), TypeDate, 0, 0.95},
 	{regexp.MustCompile(`(?i)\b(?:(?:last|next|this|every)\s+)?(?:` + weekdays + `)(?:\s+(?:morning|afternoon|evening|night))?\b`), TypeDate, 0, 0.85},
-	{regexp.MustCompile(`\b(?:(?:early|late|mid|last|next|this|in|since|until|by)[\s-]+)(` + `(?:January|February|March|April|May|June|July|August|September|October|November|December)` + `)\b`), TypeDate, 1, 0.85},
+	{regexp.MustCompile(`(?i)\b(?:last|next|this|early|late|mid)[\s-]+(?:January|February|March|April|May|June|July|August|September|October|November|December)\b`), TypeDate, 0, 0.85},
+	{regexp.MustCompile(`\b(?:(?:in|since|until|by|of|from|before|after|during)[\s-]+)(` + `(?:January|February|March|April|May|June|July|August|September|October|November|December)` + `)\b`), TypeDate, 1, 0.85},
 	{regexp.MustCompile(`\b(?:January|February|March|April|June|July|August|September|October|November|December)\b`), TypeDate, 0, 0.8},
 	{regexp.MustCompile(`(?i)\b(?:yesterday|today|tomorrow|tonight|the day before yesterday|the day after tomorrow|(?:last|next|this|past|coming)\s+(?:night|week|weekend|month|year|summer|winter|spring|fall|autumn|morning|afternoon|evening|semester|quarter|christmas)|(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|couple of)\s+(?:days?|weeks?|months?|years?|decades?)\s+ago|the other day|earlier this (?:week|month|year)|later this (?:week|month|year))\b`), TypeDate, 0, 0.85},
 	{regexp.MustCompile(`(?i)\b(?:in|since|until|by|of|from|during|around|before|after|circa|back in|year)\s+((?:1[5-9]|20)\d{2}s?)\b`), TypeDate, 1, 0.85},
@@ -47,9 +49,10 @@ var patterns = []pattern{
 	{regexp.MustCompile(`(?i)\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?\b)?|\b\d{1,2}\s?[ap]\.?m\.?(?:\W|$)|\b(?:noon|midnight)\b`), TypeTime, 0, 0.9},
 	{regexp.MustCompile(`(?i)(?:[$€£¥₹]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|bn|million|billion|thousand|grand)\b)?|\b\d[\d,]*(?:\.\d+)?\s?(?:k\s+)?(?:million\s+|billion\s+|thousand\s+)?(?:dollars|euros|pounds|yen|rupees|usd|eur|gbp|chf|bucks|cents)\b)`), TypeMoney, 0, 0.95},
 	{regexp.MustCompile(`(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?|\b\d{3}[\s.\-])\d{3,4}[\s.\-]\d{3,4}\b`), TypePhone, 0, 0.9},
-	{regexp.MustCompile(`(?i)\bv\d+(?:\.\d+){1,3}(?:-[A-Za-z0-9.]+)?\b|\b\d+\.\d+\.\d+(?:-[A-Za-z0-9.]+)?\b|\bversion\s+(\d+(?:\.\d+)*)\b`), TypeIdentifier, 0, 0.9},
-	{regexp.MustCompile(`(?i)\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent|km|kilometers?|kilometres?|miles?|meters?|metres?|cm|mm|kg|kilograms?|grams?|lbs?|pounds|tons?|tonnes?|liters?|litres?|ml|gallons?|gb|mb|tb|kb|ghz|mhz|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|people|users|employees|steps|calories|kcal|feet|ft|inches|degrees|°[cf]?|books|pages|cups?|servings?|reps|sets|laps|times|kids|children|cats|dogs|tickets)(?:\W|$)`), TypeQuantity, 0, 0.85},
-	{regexp.MustCompile(`"([^"\n]{1,80})"|“([^”\n]{1,80})”`), TypeTitle, -1, 0.8},
+	{regexp.MustCompile(`(?i)\bversion\s+(v?\d+(?:\.\d+)*(?:-[A-Za-z0-9.]+)?)\b`), TypeIdentifier, 1, 0.9},
+	{regexp.MustCompile(`(?i)\bv\d+(?:\.\d+){1,3}(?:-[A-Za-z0-9.]+)?\b|\b\d+\.\d+\.\d+(?:-[A-Za-z0-9.]+)?\b`), TypeIdentifier, 0, 0.9},
+	{regexp.MustCompile(`(?i)\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent|km|kilometers?|kilometres?|miles?|meters?|metres?|cm|mm|kg|kilograms?|grams?|lbs?|pounds|tons?|tonnes?|liters?|litres?|ml|gallons?|gb|mb|tb|kb|ghz|mhz|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|people|users|employees|steps|calories|kcal|feet|ft|inches|degrees|°[cf]?|books|pages|cups?|servings?|reps|sets|laps|times|kids|children|cats|dogs|tickets|requests|square feet|square meters|square metres|sq ft|acres|hectares|floors|rooms|bedrooms|students|members|items|orders|downloads|stars|votes|words|lines)(?:\W|$)`), TypeQuantity, 0, 0.85},
+	{regexp.MustCompile(`(?i)\b(?:a dozen|dozens of|hundreds of|thousands of|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a hundred)\s+(?:km|kilometers?|kilometres?|miles?|meters?|metres?|kg|kilograms?|grams?|pounds|liters?|litres?|gallons?|hours?|minutes?|seconds?|days?|weeks?|months?|years?|decades?|people|employees|steps|books|pages|cups?|kids|children|cats|dogs|tickets|students|members|bedrooms|rooms|floors|times|eggs)\b`), TypeQuantity, 0, 0.8},
 }
 
 // findPatternSpans returns the fixed-form spans of text, non-overlapping,

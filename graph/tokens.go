@@ -128,7 +128,7 @@ func chatPrefixEnd(toks []token, i int) bool {
 	n := 0
 	for j := i - 1; j >= 0; j-- {
 		t := toks[j]
-		if t.text == "\n" {
+		if t.text == "\n" || t.text == "." || t.text == "!" || t.text == "?" {
 			break
 		}
 		if !t.word || !t.cap || n == 3 {

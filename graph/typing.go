@@ -9,7 +9,7 @@ import (
 var (
 	cueLocationBefore = regexp.MustCompile(`(?:^|\s)(?:in|from|near|visit|visited|visiting|visits|around|across|towards?|into|outside|moved to|move to|moving to|flew to|fly to|flying to|went to|go to|going to|trip to|travel to|traveled to|travelled to|drove to|drive to|back to|arrived in|landed in|headed to|heading to|vacation in|holiday in)$`)
 	cueOrgBefore      = regexp.MustCompile(`(?:^|\s)(?:works? at|worked at|working at|works? for|worked for|working for|job at|joined|intern at|interning at|employed by|hired by|offer from|ceo of|cto of|founder of|founded|engineer at|manager at|director at|studies at|studied at|student at)$`)
-	cuePersonBefore   = regexp.MustCompile(`(?:^|\s)(?:met|meet|meeting|with|called|call|told|tell|asked|ask|texted|text|emailed|email|thanked|thank|named|my (?:friend|sister|brother|mom|mother|dad|father|wife|husband|son|daughter|boss|colleague|coworker|cousin|aunt|uncle|partner|neighbor|neighbour|roommate|manager)|our (?:friend|neighbor|neighbour|manager)|friend|sister|brother|wife|husband|son|daughter|boss|cousin|colleague|coworker|mentor|hi|hey|dear|thanks|by|to)$`)
+	cuePersonBefore   = regexp.MustCompile(`(?:^|\s)(?:met|meet|meeting|with|called|call|told|tell|asked|ask|texted|text|emailed|email|thanked|thank|named|talked to|spoke to|spoke with|talk to|said to|wrote to|sent to|introduced to|married to|my (?:friend|sister|brother|mom|mother|dad|father|wife|husband|son|daughter|boss|colleague|coworker|cousin|aunt|uncle|partner|neighbor|neighbour|roommate|manager)|our (?:friend|neighbor|neighbour|manager)|friend|sister|brother|wife|husband|son|daughter|boss|cousin|colleague|coworker|mentor|hi|hey|dear|thanks|by)$`)
 	cuePersonAfter    = regexp.MustCompile(`^(?:said|says|told|thinks|thought|asked|wants|wanted|'s (?:wife|husband|sister|brother|mom|dad|mother|father|son|daughter|birthday|friend)|is my|was my|and i|called|texted|emailed|feels|felt|loves|likes|hates|works|lives|moved|married|is married|was born|studies|has a|bought|wrote|founded|mentioned|recommended|suggested|smiled|laughed|went|is a|was a|is an)`)
 	cueProductBefore  = regexp.MustCompile(`(?:^|\s)(?:using|use|uses|used|bought|buy|buying|installed|install|my new|a new|upgraded to|switched to|play|playing|played|drive|drives|driving|ordered|with the|on my|on the)$`)
 )
@@ -34,6 +34,10 @@ func typeName(words []token, honorific bool, before, after string) (string, floa
 		return TypeOrganization, 0.85
 	case eventWords[full], len(lw) > 1 && eventWords[lastW]:
 		return TypeEvent, 0.8
+	case len(lw) == 2 && firstNames[firstW] && !locations[full] && !knownOrgs[firstW]:
+		return TypePerson, 0.8
+	case len(lw) > 1 && knownOrgs[firstW] && !orgSuffixes[lastW]:
+		return TypeProduct, 0.7 // brand and model: "Ford Mustang", "Microsoft Teams"
 	case locations[full]:
 		if len(lw) == 1 && firstNames[full] && cuePersonAfter.MatchString(after) {
 			return TypePerson, 0.7
