@@ -23,6 +23,7 @@ type Manager struct {
 	pepper []byte
 	now    func() time.Time
 	idle   time.Duration
+	ttl    time.Duration
 	log    *slog.Logger
 
 	// cache maps xxh3(secret) to a verified key. cacheMu serializes
@@ -113,7 +114,7 @@ func NewManager(db storage.DB, pepper []byte, opts *Options) (*Manager, error) {
 		return nil, fmt.Errorf("auth: key cache: %w", err)
 	}
 	m := &Manager{
-		db: db, pepper: append([]byte(nil), pepper...), now: o.Now, idle: o.IdleExpiry,
+		db: db, pepper: append([]byte(nil), pepper...), now: o.Now, idle: o.IdleExpiry, ttl: o.CacheTTL,
 		log: o.Logger, cache: cache, usage: newUsageBuffer(), stop: make(chan struct{}),
 	}
 	m.wg.Add(1)

@@ -411,3 +411,29 @@ func TestConcurrentVerifyAndRevoke(t *testing.T) {
 		t.Fatalf("Verify after concurrent verifies: %v", err)
 	}
 }
+
+func TestCacheTTLBoundsForeignChanges(t *testing.T) {
+	ctx := context.Background()
+	m, clk, db := newTestManager(t, &Options{CacheTTL: time.Minute})
+	org := mustOrg(t, m, "acme")
+	secret, k := mustCreate(t, m, CreateRequest{OrganizationID: org.ID, Name: "a", Scope: ScopeRead})
+	if _, err := m.Verify(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	// Another process (a second Manager on the same storage) revokes it.
+	other, err := NewManager(db, testPepper, &Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Deactivate(ctx, org.ID, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Verify(ctx, secret); err != nil {
+		t.Fatalf("within the TTL the cached key still verifies: %v", err)
+	}
+	clk.Advance(time.Minute)
+	if _, err := m.Verify(ctx, secret); !errors.Is(err, ErrInvalidKey) {
+		t.Fatalf("after the TTL: %v, want ErrInvalidKey", err)
+	}
+}

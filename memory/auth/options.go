@@ -11,6 +11,11 @@ type Options struct {
 	// CacheSize is the number of verified keys kept in the LRU cache. Zero
 	// means 10,000.
 	CacheSize int
+	// CacheTTL bounds how long a cached key is trusted without rereading
+	// its record. Mutations through this Manager invalidate at once; the
+	// TTL bounds staleness after mutations made by another process sharing
+	// the storage. Zero means 1 minute; negative means no bound.
+	CacheTTL time.Duration
 	// IdleExpiry makes keys unused for this long stop working (ErrKeyExpired).
 	// Zero turns idle expiry off.
 	IdleExpiry time.Duration
@@ -26,6 +31,7 @@ type Options struct {
 // Defaults.
 const (
 	DefaultCacheSize          = 10_000
+	DefaultCacheTTL           = time.Minute
 	DefaultUsageFlushInterval = 10 * time.Second
 	// MinPepperLen is the shortest pepper NewManager accepts.
 	MinPepperLen = 16
@@ -44,6 +50,9 @@ func (o *Options) withDefaults() (Options, error) {
 	}
 	if c.CacheSize < 0 {
 		errs = append(errs, invalid("CacheSize", "must be >= 0"))
+	}
+	if c.CacheTTL == 0 {
+		c.CacheTTL = DefaultCacheTTL
 	}
 	if c.IdleExpiry < 0 {
 		errs = append(errs, invalid("IdleExpiry", "must be >= 0"))

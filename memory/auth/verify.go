@@ -19,12 +19,13 @@ import (
 type cacheEntry struct {
 	digest    []byte
 	key       *Key
+	loadedAt  time.Time
 	lastUsed  atomic.Int64 // unix ns of the latest successful Verify, 0 = never
 	lastWrite atomic.Int64 // unix ns of the latest LastUsedAt write claim
 }
 
-func newCacheEntry(d []byte, k *Key) *cacheEntry {
-	e := &cacheEntry{digest: d, key: k}
+func newCacheEntry(d []byte, k *Key, now time.Time) *cacheEntry {
+	e := &cacheEntry{digest: d, key: k, loadedAt: now}
 	if k.LastUsedAt != nil {
 		e.lastUsed.Store(k.LastUsedAt.UnixNano())
 		e.lastWrite.Store(k.LastUsedAt.UnixNano())
@@ -41,6 +42,8 @@ func newCacheEntry(d []byte, k *Key) *cacheEntry {
 // picks the cache slot. Every mutation through this Manager drops the
 // key's cache entries before it returns, and expiry, activity and grace are
 // checked on every call, so changes take effect on the very next Verify.
+// Entries older than Options.CacheTTL are reread, which bounds staleness
+// after changes made by another process sharing the storage.
 //
 // LastUsedAt is written inline, at most once a minute per key: the first
 // Verify a minute after the last write claims the write with a CAS and
@@ -53,7 +56,8 @@ func (m *Manager) Verify(ctx context.Context, secret string) (*Key, error) {
 	h := xxh3.HashString(secret)
 	d := digest(m.pepper, secret)
 	now := m.now().UTC()
-	if e, ok := m.cache.Get(h); ok && subtle.ConstantTimeCompare(e.digest, d) == 1 {
+	if e, ok := m.cache.Get(h); ok && subtle.ConstantTimeCompare(e.digest, d) == 1 &&
+		(m.ttl < 0 || now.Sub(e.loadedAt) < m.ttl) {
 		return m.admit(ctx, e, now)
 	}
 	m.cacheMu.Lock()
@@ -77,7 +81,7 @@ func (m *Manager) Verify(ctx context.Context, secret string) (*Key, error) {
 	if subtle.ConstantTimeCompare(rec.Digest, d) != 1 {
 		return nil, ErrInvalidKey
 	}
-	e := newCacheEntry(d, rec.Key.clone())
+	e := newCacheEntry(d, rec.Key.clone(), now)
 	m.cacheMu.Lock()
 	if m.gen == gen {
 		m.cache.Add(h, e)
