@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,14 +51,19 @@ func ValidateAgentID(id string) error {
 	return nil
 }
 
-// AgentNamespace returns the name of an agent's own namespace.
+var agentNSRE = regexp.MustCompile(`^_agent_[a-zA-Z0-9_-]{1,120}$`)
+
+// AgentNamespace returns the name of an agent's own namespace:
+// "_agent_<agent_id>", or "_agent_h" + a hash of the id when the id holds
+// characters a namespace name cannot (. : @) or is longer than 120.
 func AgentNamespace(agentID string) (string, error) {
 	if err := ValidateAgentID(agentID); err != nil {
 		return "", err
 	}
 	name := AgentNamespacePrefix + agentID
-	if !nsNameRE.MatchString(name) {
-		return "", invalid("agent_id", "must be at most 120 characters of letters, digits, _ and - to name its own namespace; pass a namespace instead")
+	if !agentNSRE.MatchString(name) {
+		sum := sha256.Sum256([]byte(agentID))
+		name = AgentNamespacePrefix + "h" + hex.EncodeToString(sum[:16])
 	}
 	return name, nil
 }
@@ -74,8 +81,8 @@ type NamespaceSpec struct {
 
 func (s *Store) validateSpec(spec *NamespaceSpec) error {
 	if spec.AllowReserved && strings.HasPrefix(spec.Name, AgentNamespacePrefix) {
-		if !nsNameRE.MatchString(spec.Name) {
-			return invalid("namespace", "must match ^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,127}$")
+		if !agentNSRE.MatchString(spec.Name) {
+			return invalid("namespace", "must match ^_agent_[a-zA-Z0-9_-]{1,120}$")
 		}
 	} else if err := ValidateNamespaceName(spec.Name); err != nil {
 		return err

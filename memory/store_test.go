@@ -177,3 +177,27 @@ func mustKey(b byte) seal.MasterKey {
 	}
 	return mk
 }
+
+// TestLargeBatchSplitsTransactions stores a batch bigger than one Badger
+// transaction may carry.
+func TestLargeBatchSplitsTransactions(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	e, err := s.EnsureNamespace(ctx, "o", "big", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := make([]StoreInput, 1000)
+	body := strings.Repeat("lorem ipsum dolor sit amet ", 220) // ~6 KB: inline in the LSM, not the value log
+	for i := range ins {
+		ins[i] = StoreInput{AgentID: "a", Content: fmt.Sprintf("item %d %s", i, body)}
+	}
+	out, _, err := e.StoreBatch(ctx, ins, "memories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.Count(); n != 1000 || len(out) != 1000 {
+		t.Fatalf("stored %d, count %d", len(out), n)
+	}
+}

@@ -262,11 +262,40 @@ func (e *Engine) newRecord(in *StoreInput, now int64) *record {
 	return &record{Memory: m}
 }
 
+// maxTxnBytes bounds what one write transaction carries; larger batches
+// are split (Badger caps a transaction at a fraction of its memtable).
+const maxTxnBytes = 1 << 20
+
 // write commits recs (new or replacing memories with the same public id)
-// and their vectors in one transaction, then applies them to the indexes.
+// and their vectors, then applies them to the indexes. A batch is written
+// in transactions of at most maxTxnBytes each; it was validated as a whole
+// before, so a split batch fails only on storage errors.
 func (e *Engine) write(ctx context.Context, recs []*record, vecs [][]float32) ([]*Memory, error) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	out := make([]*Memory, 0, len(recs))
+	for start := 0; start < len(recs); {
+		end, size := start, 0
+		for end < len(recs) && (end == start || size+rowSize(recs[end], vecs[end]) <= maxTxnBytes) {
+			size += rowSize(recs[end], vecs[end])
+			end++
+		}
+		ms, err := e.writeTxn(ctx, recs[start:end], vecs[start:end])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+		start = end
+	}
+	return out, nil
+}
+
+func rowSize(r *record, v []float32) int {
+	return 2*len(r.Content) + len(r.Metadata) + 4*len(v) + 64*len(r.Tags) + 512
+}
+
+// writeTxn commits one transaction's worth of write; writeMu is held.
+func (e *Engine) writeTxn(ctx context.Context, recs []*record, vecs [][]float32) ([]*Memory, error) {
 	e.mu.RLock()
 	sealer, shredded := e.sealer, e.shredded
 	e.mu.RUnlock()

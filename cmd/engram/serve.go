@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/engramhq/engram/httpapi"
+	"github.com/engramhq/engram/memory"
+	"github.com/engramhq/engram/memory/auth"
+	"github.com/engramhq/engram/memory/seal"
+)
+
+func version() string { return httpapi.Version }
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+type serveFlags struct {
+	data, addr, masterKeyFile string
+	tlsCert, tlsKey           string
+	cors                      string
+	maxBody                   int64
+	logLevel                  string
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serveFlags
+	fs.StringVar(&f.data, "data", envOr("ENGRAM_DATA", "./engram-data"), "data directory (env ENGRAM_DATA)")
+	fs.StringVar(&f.addr, "addr", envOr("ENGRAM_ADDR", "127.0.0.1:3000"), "listen address (env ENGRAM_ADDR)")
+	fs.StringVar(&f.masterKeyFile, "master-key-file", envOr("ENGRAM_MASTER_KEY_FILE", ""), "file holding the 64-hex-char master key (default <data>/master.key; env ENGRAM_MASTER_KEY takes precedence)")
+	fs.StringVar(&f.tlsCert, "tls-cert", envOr("ENGRAM_TLS_CERT", ""), "TLS certificate file (enables HTTPS)")
+	fs.StringVar(&f.tlsKey, "tls-key", envOr("ENGRAM_TLS_KEY", ""), "TLS private key file")
+	fs.StringVar(&f.cors, "cors-origins", envOr("ENGRAM_CORS_ORIGINS", ""), "comma-separated origins allowed by CORS (none by default)")
+	fs.Int64Var(&f.maxBody, "max-body-bytes", 10<<20, "largest accepted request body")
+	fs.StringVar(&f.logLevel, "log-level", envOr("ENGRAM_LOG_LEVEL", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	log := newLogger(stderr, f.logLevel)
+	app, err := openApp(ctx, f.data, f.masterKeyFile, log, stdout)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	var origins []string
+	for _, o := range strings.Split(f.cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	srv, err := httpapi.New(httpapi.Options{Store: app.store, Keys: app.keys, Audit: app.audit,
+		MaxBodyBytes: f.maxBody, CORSOrigins: origins, Logger: log})
+	if err != nil {
+		return err
+	}
+	hs := srv.HTTPServer(f.addr)
+	scheme := "http"
+	if f.tlsCert != "" {
+		scheme = "https"
+	}
+	log.Info("engram listening", "addr", scheme+"://"+f.addr, "data", f.data, "version", version())
+	err = httpapi.Serve(ctx, hs, f.tlsCert, f.tlsKey)
+	log.Info("engram stopped")
+	return err
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// app is an opened data directory: the memory store, the key manager and
+// the audit log, sharing one database.
+type app struct {
+	store *memory.Store
+	keys  *auth.Manager
+	audit httpapi.Auditor
+}
+
+func (a *app) Close() error {
+	return errors.Join(a.keys.Close(), a.store.Close())
+}
+
+// loadMasterKey reads ENGRAM_MASTER_KEY, else the key file, else creates
+// <data>/master.key on first start.
+func loadMasterKey(data, file string, log *slog.Logger) (seal.MasterKey, error) {
+	if v := os.Getenv("ENGRAM_MASTER_KEY"); v != "" {
+		mk, err := seal.ParseMasterKeyHex(v)
+		if err != nil {
+			return mk, fmt.Errorf("ENGRAM_MASTER_KEY: %w", err)
+		}
+		return mk, nil
+	}
+	if file == "" {
+		if err := os.MkdirAll(data, 0o700); err != nil {
+			return seal.MasterKey{}, err
+		}
+		file = filepath.Join(data, "master.key")
+	}
+	mk, created, err := seal.LoadOrCreateMasterKey(file)
+	if err != nil {
+		return mk, fmt.Errorf("master key %s: %w", file, err)
+	}
+	if created {
+		log.Warn("created a new master key; back it up, without it the data cannot be read", "path", file)
+	}
+	return mk, nil
+}
+
+func openApp(ctx context.Context, data, keyFile string, log *slog.Logger, stdout io.Writer) (*app, error) {
+	mk, err := loadMasterKey(data, keyFile, log)
+	if err != nil {
+		return nil, err
+	}
+	store, err := memory.Open(data, &memory.Options{MasterKey: mk, Logger: log})
+	if err != nil {
+		if errors.Is(err, memory.ErrWrongMasterKey) {
+			return nil, fmt.Errorf("the master key does not match the data in %s (nothing was changed)", data)
+		}
+		return nil, err
+	}
+	keys, err := auth.NewManager(store.DB(), mk.Derive("api-key-pepper"), &auth.Options{Logger: log})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	secret, err := keys.Bootstrap(ctx, os.Getenv("ENGRAM_ROOT_KEY"))
+	if err != nil {
+		keys.Close()
+		store.Close()
+		return nil, err
+	}
+	if secret != "" {
+		fmt.Fprintf(stdout, "\nRoot API key (shown once, store it now):\n\n    %s\n\n", secret)
+	}
+	return &app{store: store, keys: keys}, nil
+}

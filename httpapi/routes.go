@@ -1,0 +1,57 @@
+package httpapi
+
+// routes registers every route of API.md that this server implements.
+func (s *Server) routes() {
+	e := s.echo
+	for _, p := range []string{"/health", "/v1/health"} {
+		e.GET(p, s.health)
+	}
+	e.GET("/health/ready", s.ready)
+	e.GET("/health/live", s.live)
+
+	a := e.Group("", s.authenticate)
+	a.GET("/metrics", s.metricsHandler)
+	a.GET("/v1/capabilities", s.capabilities)
+	a.GET("/v1/auth/whoami", s.whoami)
+
+	// Namespaces.
+	a.GET("/v1/namespaces", s.listNamespaces)
+	a.POST("/v1/namespaces", s.createNamespace)
+	a.PUT("/v1/namespaces/:ns", s.putNamespace)
+	a.GET("/v1/namespaces/:ns", s.getNamespace)
+	a.DELETE("/v1/namespaces/:ns", s.deleteNamespace)
+	a.GET("/v1/namespaces/:ns/memory_policy", s.getPolicy)
+	a.PUT("/v1/namespaces/:ns/memory_policy", s.putPolicy)
+	a.PATCH("/v1/namespaces/:ns/memory_policy", s.putPolicy)
+	a.GET("/v1/namespaces/:ns/config", s.getConfig)
+	a.PATCH("/v1/namespaces/:ns/config", s.patchConfig)
+	a.PUT("/v1/namespaces/:ns/config", s.patchConfig)
+
+	// Memories.
+	a.POST("/v1/memory/store", s.storeMemory)
+	a.POST("/v1/memories/store/batch", s.storeBatch)
+	a.POST("/v1/memory/recall", s.recallMemories)
+	a.POST("/v1/memory/search", s.searchMemories)
+	a.POST("/v1/memories/recall/batch", s.batchRecall)
+	a.GET("/v1/memory/get/:id", s.getMemory)
+	a.GET("/v1/memories/:id", s.getMemory)
+	a.PUT("/v1/memory/update/:id", s.updateMemory)
+	a.POST("/v1/memory/importance", s.setImportance)
+	a.POST("/v1/memory/forget", s.forget)
+	a.DELETE("/v1/memories/forget/batch", s.forgetBatch)
+	a.POST("/v1/memories/forget/batch", s.forgetBatch)
+	a.POST("/v1/memories/:id/feedback", s.feedback)
+
+	// Sessions and agents.
+	a.POST("/v1/sessions/start", s.startSession)
+	a.POST("/v1/sessions/:id/end", s.endSession)
+	a.GET("/v1/sessions/:id", s.getSession)
+	a.GET("/v1/sessions", s.listSessions)
+	a.GET("/v1/sessions/:id/memories", s.sessionMemories)
+	a.GET("/v1/agents", s.listAgents)
+	a.GET("/v1/agents/:id/memories", s.agentMemories)
+	a.GET("/v1/agents/:id/stats", s.agentStats)
+	a.GET("/v1/agents/:id/wake-up", s.wakeUp)
+
+	s.keyRoutes(a)
+}
