@@ -29,7 +29,7 @@ func benchIndex(tb testing.TB, enc, sync bool) *Index {
 		tb.Fatal(err)
 	}
 	ix := &Index{idx: idx, sync: sync}
-	tb.Cleanup(func() { _ = idx.Close() })
+	tb.Cleanup(func() { _ = ix.Close() })
 	return ix
 }
 

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/blevesearch/vellum"
 )
 
 func testKey(tb testing.TB) []byte {
@@ -275,31 +277,19 @@ func TestCanary(t *testing.T) {
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var files int
-	for _, needle := range []string{canary, "plainword", "remembers"} {
-		files = 0
-		err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			files++
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if bytes.Contains(bytes.ToLower(b), []byte(needle)) {
-				t.Errorf("%q found in %s", needle, p)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+	for _, needle := range []string{canary, "plainword", "remember"} {
+		if found := scanFor(t, dir, needle); len(found) > 0 {
+			t.Errorf("%q found in %v", needle, found)
 		}
 	}
-	if files < 3 {
-		t.Fatalf("scanned only %d files", files)
+	// Terms sit in vellum FSTs as reversed, table-encoded transitions, not
+	// as text: look for those encodings too (TestCanaryControl shows they
+	// are found in a plain index).
+	for _, w := range fstWindows(t, canary) {
+		if found := scanFor(t, dir, string(w)); len(found) > 0 {
+			t.Errorf("FST encoding of the canary term found in %v", found)
+		}
 	}
-	t.Logf("scanned %d files", files)
 	ix = openT(t, dir, key, nil)
 	if n, err := ix.Count(); err != nil || n != 590 {
 		t.Fatalf("reopened Count = %d, %v; want 590", n, err)
@@ -340,4 +330,115 @@ func TestConcurrentSearchApply(t *testing.T) {
 	if n, err := ix.Count(); err != nil || n != 200 {
 		t.Fatalf("Count = %d, %v", n, err)
 	}
+}
+
+// asciiLower lowercases ASCII letters only; bytes.ToLower would turn
+// binary data into replacement characters.
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// scanFor returns the files under dir whose bytes contain needle (case
+// insensitive for ASCII), after checking that there are files to scan.
+func scanFor(tb testing.TB, dir, needle string) []string {
+	tb.Helper()
+	var found []string
+	files := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(asciiLower(b), asciiLower([]byte(needle))) {
+			found = append(found, p)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if files < 3 {
+		tb.Fatalf("only %d files under %s", files, dir)
+	}
+	return found
+}
+
+// TestCanaryControl shows the scan finds what plain Bleve leaves on disk,
+// so TestCanary's zero hits mean something.
+func TestCanaryControl(t *testing.T) {
+	ix := benchIndex(t, false, true)
+	if err := ix.Apply([]Op{
+		{ID: "zqxcanaryid", Text: "the zqxcanaryword remembers"},
+		{ID: "other", Text: "plainword and more words"},
+	}, 1); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(ix.idx.Name())
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if found := scanFor(t, dir, "zqxcanaryid"); len(found) == 0 {
+		t.Error("plain Bleve: document id not found by the scan")
+	}
+	var hit bool
+	for _, w := range fstWindows(t, "zqxcanaryword") {
+		hit = hit || len(scanFor(t, dir, string(w))) > 0
+	}
+	if !hit {
+		t.Error("plain Bleve: FST encoding of the term not found by the scan")
+	}
+}
+
+// fstWindows returns 5-byte windows of the middle of a vellum FST holding only the
+// analyzed form of word: a plain segment's term dictionary contains some
+// of them wherever the term's suffix chain is encoded.
+func fstWindows(tb testing.TB, word string) [][]byte {
+	tb.Helper()
+	m, err := newMapping(DefaultAnalyzer)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	toks := m.AnalyzerNamed(DefaultAnalyzer).Analyze([]byte(word))
+	if len(toks) != 1 {
+		tb.Fatalf("%q analyzes to %d tokens", word, len(toks))
+	}
+	var buf bytes.Buffer
+	b, err := vellum.New(&buf, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := b.Insert(toks[0].Term, 0); err != nil {
+		tb.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	// Skip vellum's 16-byte header and footer, and the ends of the chain:
+	// the word's suffix is shared with other terms in a real dictionary
+	// and its first byte hangs off the root.
+	fst := buf.Bytes()
+	body := fst[16 : len(fst)-16]
+	mid := body[len(body)/4 : len(body)*3/4]
+	const size = 5
+	var out [][]byte
+	for i := 0; i+size <= len(mid); i++ {
+		if w := mid[i : i+size]; !bytes.Contains(w, []byte{0}) {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatalf("FST of %q too short", word)
+	}
+	return out
 }
