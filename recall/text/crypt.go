@@ -18,7 +18,7 @@ import (
 )
 
 // Bleve's file hooks (index.WriterHook, index.ReaderHook) are process-wide
-// variables. They are installed once, and dispatch on the file path Bleve
+// variables. This package owns them: they are set in init, and dispatch on the file path Bleve
 // passes as context to the key registered for the index directory that
 // holds the file. Files outside any registered directory are left to Bleve's
 // no-op behaviour, so other Bleve users in the process are unaffected.
@@ -35,8 +35,6 @@ const (
 )
 
 var (
-	hooksOnce sync.Once
-
 	registryMu sync.RWMutex
 	registry   = map[string]*dirKey{} // cleaned absolute Bleve dir → key
 )
@@ -68,11 +66,11 @@ func mac(key []byte, label string, extra ...[]byte) []byte {
 	return h.Sum(nil)
 }
 
-func installHooks() {
-	hooksOnce.Do(func() {
-		index.WriterHook = writerHook
-		index.ReaderHook = readerHook
-	})
+// The hooks are set at package initialization, before any goroutine can
+// read them, so setting them is race-free.
+func init() {
+	index.WriterHook = writerHook
+	index.ReaderHook = readerHook
 }
 
 func register(dir string, key []byte) error {

@@ -91,7 +91,6 @@ func Open(dir string, key []byte, opts *Options) (*Index, error) {
 	if err := checkKey(abs, key); err != nil {
 		return nil, err
 	}
-	installHooks()
 	if err := register(ix.bdir, key); err != nil {
 		return nil, err
 	}
@@ -141,7 +140,9 @@ func checkKey(dir string, key []byte) error {
 }
 
 func openBleve(bdir, analyzer string, async bool) (bleve.Index, error) {
-	cfg := map[string]any{"unsafe_batch": async}
+	// bolt_timeout: a folder locked by another process fails instead of
+	// blocking Open forever.
+	cfg := map[string]any{"unsafe_batch": async, "bolt_timeout": "2s"}
 	if _, err := os.Stat(bdir); err == nil {
 		idx, err := bleve.OpenUsing(bdir, cfg)
 		if err != nil {
@@ -321,6 +322,9 @@ func (ix *Index) checkpointLocked() (uint64, error) {
 // left after analysis (empty, only stop words) has no hits. k ≤ 0 gives
 // no hits; k is capped at MaxK.
 func (ix *Index) Search(ctx context.Context, q string, k int) ([]Hit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if k <= 0 {
 		return nil, nil
 	}

@@ -137,6 +137,11 @@ func TestSearchEdgeQueries(t *testing.T) {
 			}
 		})
 	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := ix.Search(cctx, "foo", 5); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Search with canceled ctx = %v", err)
+	}
 	// Syntax characters are not operators: "-bar" must not exclude "a".
 	hits, err := ix.Search(ctx, "+foo -bar", 5)
 	if err != nil || !slices.Contains(ids(hits), "a") {
