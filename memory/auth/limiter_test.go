@@ -190,8 +190,8 @@ func TestLocalLimiterEviction(t *testing.T) {
 			t.Fatalf("%d buckets held, max 10", n)
 		}
 	}
-	// hot was evicted at most as an arbitrary victim; with only idle cold
-	// buckets in the first sweep it must have survived that sweep.
+	// The sweep drops idle and full buckets before busy ones: with nine
+	// idle buckets and one exhausted busy one, only the idle ones go.
 	clk2 := newFakeClock()
 	l2 := NewLocalLimiter(&LocalOptions{MaxBuckets: 10, IdleAfter: time.Minute, Now: clk2.Now})
 	for i := range 9 {

@@ -106,7 +106,7 @@ func TestCreateValidation(t *testing.T) {
 
 func TestCreateVerify(t *testing.T) {
 	ctx := context.Background()
-	m, clk, _ := newTestManager(t, nil)
+	m, clk, db := newTestManager(t, nil)
 	org := mustOrg(t, m, "acme")
 	secret, k := mustCreate(t, m, CreateRequest{
 		OrganizationID: org.ID, Name: "agent", Scope: ScopeWrite, Namespaces: []string{"team-*", "prod"},
@@ -129,6 +129,8 @@ func TestCreateVerify(t *testing.T) {
 			t.Fatalf("Verify(bad) = %v, want ErrInvalidKey", err)
 		}
 	}
+	assertNoPlaintext(t, db, secret)
+	assertNoPlaintext(t, db, secret[len(secret)-43:])
 	clk.Advance(30 * 24 * time.Hour)
 	if _, err := m.Verify(ctx, secret); !errors.Is(err, ErrKeyExpired) {
 		t.Fatalf("after expiry: %v, want ErrKeyExpired", err)
