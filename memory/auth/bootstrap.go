@@ -16,7 +16,8 @@ const RootKeyName = "root"
 // unless a key with that digest already exists, and returns "". Without it,
 // it creates a root key only if no active root key exists and returns its
 // secret, which the caller shows once; later calls return "". Only digests
-// are stored.
+// are stored. Changing ENGRAM_ROOT_KEY adds a root key; earlier root keys
+// keep working until deactivated or deleted.
 func (m *Manager) Bootstrap(ctx context.Context, rootSecret string) (string, error) {
 	if rootSecret != "" && !validSecretSyntax(rootSecret) {
 		return "", invalid("root_key", "must be %d..%d bearer-token characters", MinSecretLen, MaxSecretLen)
