@@ -304,3 +304,23 @@ func TestBadInput(t *testing.T) {
 }
 
 var httpapiOptionsSmallBody = httpapiOptions(256 << 10)
+
+func TestConsolidateRoute(t *testing.T) {
+	env := newEnv(t, nil)
+	for _, c := range []string{"Bob's birthday is on March 3rd", "Bob's birthday is on March 3rd.", "The wifi password is on the fridge"} {
+		mustOK(t, env.root("POST", "/v1/memory/store", map[string]any{"agent_id": "a", "namespace": "c", "content": c}))
+	}
+	dry := mustOK(t, env.root("POST", "/v1/memory/consolidate", map[string]any{"agent_id": "a", "namespace": "c", "dry_run": true}))
+	if dry["memories_removed"] != 1.0 || dry["consolidated_memory"] == nil {
+		t.Fatalf("dry run = %v", dry)
+	}
+	done := mustOK(t, env.root("POST", "/v1/memory/consolidate", map[string]any{"agent_id": "a", "namespace": "c"}))
+	if done["memories_removed"] != 1.0 || len(done["source_memory_ids"].([]any)) != 1 {
+		t.Fatalf("consolidate = %v", done)
+	}
+	br := mustOK(t, env.root("POST", "/v1/memories/recall/batch", map[string]any{"agent_id": "a", "namespace": "c", "filter": map[string]any{}}))
+	if br["total"] != 2.0 {
+		t.Fatalf("after consolidate: %v", br)
+	}
+	wantError(t, env.root("POST", "/v1/memory/consolidate", map[string]any{"agent_id": "a", "namespace": "c", "threshold": 1.5}), 400, "INVALID_REQUEST")
+}

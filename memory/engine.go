@@ -20,8 +20,10 @@ import (
 // decoded in memory, its vector index and its full-text index. Writes are
 // serialized by writeMu (one writer per namespace); reads take mu.
 //
-// Lock order: Store.mu before Engine.writeMu before Engine.mu. The embedder
-// is never called with any of them held.
+// Lock order: Store.mu before Engine.writeMu before Engine.mu; the vector
+// index's lock before Engine.mu (a vector search calls the recall filter,
+// which reads e.mems), so the vector index is never written with e.mu held.
+// The embedder is never called with any of these held.
 type Engine struct {
 	s      *Store
 	id     nsID
@@ -31,6 +33,10 @@ type Engine struct {
 
 	// writeMu serializes write transactions of the namespace.
 	writeMu sync.Mutex
+
+	// docs holds the namespace documents (docs.go), loaded on first use;
+	// it has its own lock, taken after writeMu and before mu.
+	docs docStore
 
 	// mu guards everything below.
 	mu       sync.RWMutex
@@ -101,11 +107,12 @@ func (e *Engine) policy() Policy {
 
 func (e *Engine) counts() (mems, vecs int) {
 	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.vec != nil {
-		vecs = e.vec.Len()
+	mems, vec := len(e.mems), e.vec
+	e.mu.RUnlock()
+	if vec != nil {
+		vecs = vec.Len()
 	}
-	return len(e.mems), vecs
+	return mems, vecs
 }
 
 // open loads the namespace: unwraps its keys, decodes memories, sessions
@@ -221,6 +228,9 @@ func (e *Engine) catchUpText(ctx context.Context) error {
 			return fmt.Errorf("decode change %d: %w", seq, err)
 		}
 		last = seq
+		if isDocChange(c.Op) {
+			return nil // documents have their own text index (docs.go)
+		}
 		e.mu.RLock()
 		r := e.mems[c.Key]
 		e.mu.RUnlock()
@@ -240,6 +250,17 @@ func (e *Engine) catchUpText(ctx context.Context) error {
 	return flush()
 }
 
+// textIndex returns the open text index, or ErrUnavailable once the engine
+// has been closed (evicted while a request still held it: the caller retries).
+func (e *Engine) textIndex() (*text.Index, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.text == nil {
+		return nil, fmt.Errorf("%w: namespace closed", ErrUnavailable)
+	}
+	return e.text, nil
+}
+
 func docID(k uint64) string { return strconv.FormatUint(k, 36) }
 
 func parseDocID(s string) (uint64, bool) {
@@ -255,6 +276,7 @@ func (e *Engine) close(ctx context.Context) error {
 	err := e.flushAccess(ctx)
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	err = errors.Join(err, e.closeDocs())
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.text != nil {

@@ -75,5 +75,6 @@ func (s *Store) Sweep(ctx context.Context) (expired int) {
 		}
 		e.endIdleSessions(ctx)
 	}
+	s.closeIdle(ctx)
 	return expired
 }

@@ -323,11 +323,15 @@ func (e *Engine) deleteLocked(ctx context.Context, victims []*record) error {
 			delete(e.mems, r.Key)
 			delete(e.byPub, r.ID)
 			delete(e.dirty, r.Key)
-			e.vec.Delete(r.Key)
 			ops[i] = text.Op{ID: docID(r.Key), Delete: true}
 		}
 		e.mu.Unlock()
-		if err := e.text.Apply(ops, lastSeq); err != nil {
+		for _, r := range chunk {
+			e.vec.Delete(r.Key)
+		}
+		if ti, err := e.textIndex(); err != nil {
+			return err
+		} else if err := ti.Apply(ops, lastSeq); err != nil {
 			e.s.log.Error("text index delete", "ns", e.rec.PublicID, "err", err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/engramhq/engram/memory/seal"
 	"github.com/engramhq/engram/memory/storage"
@@ -429,13 +430,7 @@ func (s *Store) engineLocked(ctx context.Context, rec *nsRecord) (*Engine, error
 	e := newEngine(s, rec)
 	s.engines[rec.ID] = e
 	s.lastUse[rec.ID] = s.now()
-	evict := s.evictLocked()
 	s.mu.Unlock()
-	for _, old := range evict {
-		if err := old.close(ctx); err != nil {
-			s.log.Warn("close idle namespace", "ns", old.rec.PublicID, "err", err)
-		}
-	}
 	e.open(ctx)
 	if err := e.waitOpen(ctx); err != nil {
 		s.mu.Lock()
@@ -448,22 +443,43 @@ func (s *Store) engineLocked(ctx context.Context, rec *nsRecord) (*Engine, error
 	return e, nil
 }
 
-// evictLocked removes the least recently used engines beyond the bound.
-func (s *Store) evictLocked() []*Engine {
-	var out []*Engine
-	for len(s.engines) > s.opts.MaxOpenNamespaces {
-		var oldest nsID
-		first := true
-		for id := range s.engines {
-			if first || s.lastUse[id].Before(s.lastUse[oldest]) {
-				oldest, first = id, false
-			}
-		}
-		out = append(out, s.engines[oldest])
-		delete(s.engines, oldest)
-		delete(s.lastUse, oldest)
+// idleGrace is how long an engine stays open after its last use even when
+// more than MaxOpenNamespaces are open, so a request that holds an engine
+// is not cut off by an eviction.
+const idleGrace = time.Minute
+
+// closeIdle closes the least recently used engines beyond
+// MaxOpenNamespaces that have been idle for at least idleGrace.
+func (s *Store) closeIdle(ctx context.Context) int {
+	s.mu.Lock()
+	var evict []*Engine
+	type use struct {
+		id nsID
+		at time.Time
 	}
-	return out
+	if over := len(s.engines) - s.opts.MaxOpenNamespaces; over > 0 {
+		uses := make([]use, 0, len(s.engines))
+		for id := range s.engines {
+			uses = append(uses, use{id, s.lastUse[id]})
+		}
+		sort.Slice(uses, func(i, j int) bool { return uses[i].at.Before(uses[j].at) })
+		cutoff := s.now().Add(-idleGrace)
+		for _, u := range uses[:over] {
+			if u.at.After(cutoff) {
+				break
+			}
+			evict = append(evict, s.engines[u.id])
+			delete(s.engines, u.id)
+			delete(s.lastUse, u.id)
+		}
+	}
+	s.mu.Unlock()
+	for _, e := range evict {
+		if err := e.close(ctx); err != nil {
+			s.log.Warn("close idle namespace", "ns", e.rec.PublicID, "err", err)
+		}
+	}
+	return len(evict)
 }
 
 // EnsureNamespace returns the engine of org's namespace name, creating the

@@ -127,7 +127,11 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 		}
 	}
 	if routing != "vector" {
-		hits, err := e.text.Search(ctx, in.Query, n*2)
+		ti, err := e.textIndex()
+		if err != nil {
+			return nil, 0, err
+		}
+		hits, err := ti.Search(ctx, in.Query, n*2)
 		if err != nil {
 			return nil, 0, fmt.Errorf("text search: %w", err)
 		}

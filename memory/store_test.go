@@ -201,3 +201,60 @@ func TestLargeBatchSplitsTransactions(t *testing.T) {
 		t.Fatalf("stored %d, count %d", len(out), n)
 	}
 }
+
+func TestDedupOnStoreAndConsolidate(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	e, err := s.EnsureNamespace(ctx, "o", "dd", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Consolidation: two near-identical memories and one unrelated.
+	a, _, _ := e.Store(ctx, StoreInput{AgentID: "a", Content: "The user's favourite colour is blue", Tags: []string{"x"}})
+	b, _, _ := e.Store(ctx, StoreInput{AgentID: "a", Content: "The user's favourite colour is blue!", Tags: []string{"y"}, Importance: ptr(0.9)})
+	c, _, _ := e.Store(ctx, StoreInput{AgentID: "a", Content: "Deploys happen every Tuesday at noon"})
+	res, err := e.Consolidate(ctx, "a", 0.9, true)
+	if err != nil || res.Removed != 1 {
+		t.Fatalf("dry run = %+v, %v", res, err)
+	}
+	if n, _ := e.Count(); n != 3 {
+		t.Fatalf("dry run changed the namespace: %d memories", n)
+	}
+	res, err = e.Consolidate(ctx, "a", 0.9, false)
+	if err != nil || res.Removed != 1 || len(res.Consolidated) != 1 {
+		t.Fatalf("consolidate = %+v, %v", res, err)
+	}
+	kept := res.Consolidated[0]
+	if kept.ID != b.ID || kept.Importance != 0.9 || len(kept.Tags) != 2 || kept.CreatedAt > a.CreatedAt {
+		t.Fatalf("kept = %+v", kept)
+	}
+	if _, err := e.Get(ctx, a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("merged-away memory still there: %v", err)
+	}
+	if _, err := e.Get(ctx, c.ID); err != nil {
+		t.Fatalf("unrelated memory removed: %v", err)
+	}
+
+	// Dedup on store: a near-duplicate reinforces the existing memory.
+	if _, err := s.UpdatePolicy(ctx, "o", "dd", []byte(`{"dedup_on_store":true,"dedup_threshold":0.9}`)); err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := e.Store(ctx, StoreInput{AgentID: "a", Content: "Deploys happen every Tuesday at noon.", Tags: []string{"ops"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID != c.ID || d.AccessCount != 1 || !contains(d.Tags, "ops") {
+		t.Fatalf("dedup stored a new memory or lost the reinforcement: %+v", d)
+	}
+	if n, _ := e.Count(); n != 2 {
+		t.Fatalf("count after dedup = %d", n)
+	}
+	// Another agent's identical memory is not a duplicate.
+	o, _, _ := e.Store(ctx, StoreInput{AgentID: "other", Content: "Deploys happen every Tuesday at noon"})
+	if o.ID == c.ID {
+		t.Fatal("dedup crossed agents")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

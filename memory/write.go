@@ -174,9 +174,15 @@ func (e *Engine) StoreBatch(ctx context.Context, ins []StoreInput, field string)
 	}
 	recs := make([]*record, len(ins))
 	now := e.s.now().Unix()
+	policy := e.policy()
 	for i := range ins {
 		recs[i] = e.newRecord(&ins[i], now)
 		recs[i].EmbedderID = embIDs[i]
+		if policy.DedupOnStore && ins[i].ID == "" {
+			if dup := e.duplicateOf(ins[i].AgentID, vecs[i], policy.DedupThreshold); dup != nil {
+				recs[i], vecs[i] = reinforceDuplicate(dup, recs[i], now), vecsOf(e, dup.Key, vecs[i])
+			}
+		}
 	}
 	out, err := e.write(ctx, recs, vecs)
 	return out, embedDur, err
@@ -304,6 +310,9 @@ func (e *Engine) writeTxn(ctx context.Context, recs []*record, vecs [][]float32)
 	}
 	// Assign keys: a memory with a known public id replaces it.
 	for _, r := range recs {
+		if r.Key != 0 {
+			continue // already resolved (a reinforced duplicate)
+		}
 		if r.ID == "" {
 			r.ID = newPublicID("mem_")
 			r.Key = randomUint64()
@@ -375,15 +384,21 @@ func (e *Engine) writeTxn(ctx context.Context, recs []*record, vecs [][]float32)
 	for i, r := range recs {
 		e.mems[r.Key] = r
 		e.byPub[r.ID] = r.Key
-		if err := e.vec.Upsert(r.Key, vecs[i]); err != nil {
-			e.s.log.Error("vector index upsert", "ns", e.rec.PublicID, "err", err)
-		}
 		ops[i] = text.Op{ID: docID(r.Key), Text: r.Content}
 		m := r.Memory
 		out[i] = &m
 	}
 	e.mu.Unlock()
-	if err := e.text.Apply(ops, lastSeq); err != nil {
+	// The vector index is updated outside e.mu: its searches call the
+	// recall filter, which takes e.mu (lock order: vector index, then e.mu).
+	for i, r := range recs {
+		if err := e.vec.Upsert(r.Key, vecs[i]); err != nil {
+			e.s.log.Error("vector index upsert", "ns", e.rec.PublicID, "err", err)
+		}
+	}
+	if ti, err := e.textIndex(); err != nil {
+		return nil, err
+	} else if err := ti.Apply(ops, lastSeq); err != nil {
 		// The change log still holds the writes; the next open catches up.
 		e.s.log.Error("text index apply", "ns", e.rec.PublicID, "err", err)
 	}
@@ -405,4 +420,28 @@ func u64(v uint64) []byte {
 		v >>= 8
 	}
 	return b
+}
+
+// reinforceDuplicate folds a new memory into the existing near-duplicate
+// instead of storing it again: the existing content stays, importance is the
+// higher of the two, tags are merged and the access counts as a recall.
+func reinforceDuplicate(dup, fresh *record, now int64) *record {
+	r := *dup
+	r.Importance = max(r.Importance, fresh.Importance)
+	r.Tags = append([]string{}, r.Tags...)
+	for _, t := range fresh.Tags {
+		if !contains(r.Tags, t) && len(r.Tags) < maxTags {
+			r.Tags = append(r.Tags, t)
+		}
+	}
+	r.AccessCount++
+	r.LastAccessedAt = now
+	return &r
+}
+
+func vecsOf(e *Engine, key uint64, fallback []float32) []float32 {
+	if v, ok := e.vec.Get(key); ok {
+		return v
+	}
+	return fallback
 }
