@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	a.DELETE("/v1/memories/forget/batch", s.forgetBatch)
 	a.POST("/v1/memories/forget/batch", s.forgetBatch)
 	a.POST("/v1/memories/:id/feedback", s.feedback)
+	a.POST("/v1/memory/consolidate", s.consolidate)
 
 	// Sessions and agents.
 	a.POST("/v1/sessions/start", s.startSession)
