@@ -65,6 +65,10 @@ type ANNRow struct {
 	Recall  float64   `json:"recall"`
 	QPS     float64   `json:"queries_per_s"`
 	QPSRuns []float64 `json:"queries_per_s_runs"`
+	// CPUQPS is queries per second of thread CPU time, which a loaded
+	// machine disturbs less than wall time.
+	CPUQPS     float64   `json:"queries_per_cpu_s"`
+	CPUQPSRuns []float64 `json:"queries_per_cpu_s_runs"`
 }
 
 // ANNInfo is one engine's build: wall time with Threads goroutines and
@@ -153,7 +157,18 @@ func BenchANN(ctx context.Context, cfg ANNConfig, out io.Writer) (ANNResult, err
 	ex = nil
 	runtime.GC()
 
-	// HNSW.
+	// hnswlib builds first, in its own process, and then waits: its
+	// passes interleave with ours so both see the same machine load.
+	var lib *hnswlibProc
+	if cfg.Hnswlib {
+		cfg.Logger.Info("ann build hnswlib", "n", len(base))
+		var info ANNInfo
+		if lib, info, err = startHnswlib(ctx, cfg, base, queries, truth); err != nil {
+			return res, fmt.Errorf("hnswlib: %w", err)
+		}
+		defer lib.close()
+		res.Builds = append(res.Builds, info)
+	}
 	cfg.Logger.Info("ann build hnsw", "n", len(base))
 	hn, info, err := buildMeasured(Options{Dim: dim, Metric: cfg.Metric, HNSWThreshold: 1, M: opts.M, EfConstruction: opts.EfConstruction}, ids, base, "engram-hnsw")
 	if err != nil {
@@ -161,26 +176,31 @@ func BenchANN(ctx context.Context, cfg ANNConfig, out io.Writer) (ANNResult, err
 	}
 	res.Builds = append(res.Builds, info)
 	for _, ef := range cfg.Efs {
-		row, err := timeQueries(ctx, "engram-hnsw", ef, prepared, truth, cfg, func(q []float32) []Hit {
-			return hn.search(q, cfg.K, ef, nil)
-		})
-		if err != nil {
-			return res, err
+		ours := ANNRow{Engine: "engram-hnsw", Ef: ef}
+		theirs := ANNRow{Engine: "hnswlib", Ef: ef}
+		for r := range cfg.Runs {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			qps, cpuQPS, got := timedPass(prepared, func(q []float32) []Hit { return hn.search(q, cfg.K, ef, nil) })
+			ours.QPSRuns, ours.CPUQPSRuns = append(ours.QPSRuns, qps), append(ours.CPUQPSRuns, cpuQPS)
+			if r == 0 {
+				ours.Recall = recallOf(truth, got)
+			}
+			if lib != nil {
+				qps, cpuQPS, recall, err := lib.pass(ef)
+				if err != nil {
+					return res, fmt.Errorf("hnswlib: %w", err)
+				}
+				theirs.QPSRuns, theirs.CPUQPSRuns, theirs.Recall = append(theirs.QPSRuns, qps), append(theirs.CPUQPSRuns, cpuQPS), recall
+			}
 		}
-		res.Rows = append(res.Rows, row)
+		res.Rows = append(res.Rows, ours.finish(cfg.Logger))
+		if lib != nil {
+			res.Rows = append(res.Rows, theirs.finish(cfg.Logger))
+		}
 	}
-	hn = nil
-	runtime.GC()
 
-	if cfg.Hnswlib {
-		cfg.Logger.Info("ann hnswlib", "n", len(base))
-		rows, info, err := runHnswlib(ctx, cfg, base, queries, truth)
-		if err != nil {
-			return res, fmt.Errorf("hnswlib: %w", err)
-		}
-		res.Rows = append(res.Rows, rows...)
-		res.Builds = append(res.Builds, info)
-	}
 	if cfg.JSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
@@ -248,24 +268,41 @@ func recallOf(truth [][]uint64, got [][]uint64) float64 {
 // timeQueries runs every query Runs times on one goroutine.
 func timeQueries(ctx context.Context, engine string, ef int, qs [][]float32, truth [][]uint64, cfg ANNConfig, search func([]float32) []Hit) (ANNRow, error) {
 	row := ANNRow{Engine: engine, Ef: ef}
-	got := make([][]uint64, len(qs))
 	for r := range cfg.Runs {
 		if err := ctx.Err(); err != nil {
 			return row, err
 		}
-		start := time.Now()
-		for i, q := range qs {
-			hs := search(q)
-			if r == 0 {
-				got[i] = hitIDs(hs)
-			}
+		qps, cpuQPS, got := timedPass(qs, search)
+		row.QPSRuns, row.CPUQPSRuns = append(row.QPSRuns, qps), append(row.CPUQPSRuns, cpuQPS)
+		if r == 0 {
+			row.Recall = recallOf(truth, got)
 		}
-		row.QPSRuns = append(row.QPSRuns, float64(len(qs))/time.Since(start).Seconds())
 	}
-	row.QPS = median(row.QPSRuns)
-	row.Recall = recallOf(truth, got)
-	cfg.Logger.Info("ann figure", "engine", engine, "ef", ef, "recall", row.Recall, "qps", row.QPS)
-	return row, nil
+	return row.finish(cfg.Logger), nil
+}
+
+// timedPass runs every query once on a goroutine locked to its thread and
+// returns queries per wall second, per thread-CPU second, and the hits.
+func timedPass(qs [][]float32, search func([]float32) []Hit) (qps, cpuQPS float64, got [][]uint64) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	got = make([][]uint64, len(qs))
+	start, cpu := time.Now(), threadCPU()
+	for i, q := range qs {
+		got[i] = hitIDs(search(q))
+	}
+	wall, used := time.Since(start), threadCPU()-cpu
+	qps = float64(len(qs)) / wall.Seconds()
+	if used > 0 {
+		cpuQPS = float64(len(qs)) / used.Seconds()
+	}
+	return qps, cpuQPS, got
+}
+
+func (row ANNRow) finish(log *slog.Logger) ANNRow {
+	row.QPS, row.CPUQPS = median(row.QPSRuns), median(row.CPUQPSRuns)
+	log.Info("ann figure", "engine", row.Engine, "ef", row.Ef, "recall", row.Recall, "qps", row.QPS, "cpu_qps", row.CPUQPS)
+	return row
 }
 
 func median(xs []float64) float64 {
@@ -297,7 +334,7 @@ func writeANNText(w io.Writer, r ANNResult) error {
 		byKey[fmt.Sprintf("%s/%d", row.Engine, row.Ef)] = row
 	}
 	if ex, ok := byKey["exact/0"]; ok {
-		p("exact recall@%d=%.4f queries/s=%.1f", r.K, ex.Recall, ex.QPS)
+		p("exact recall@%d=%.4f queries/s=%.1f queries/cpu-s=%.1f", r.K, ex.Recall, ex.QPS, ex.CPUQPS)
 	}
 	var efs []int
 	for _, row := range r.Rows {
@@ -311,10 +348,12 @@ func writeANNText(w io.Writer, r ANNResult) error {
 		if !hasLib {
 			p("ef=%d recall@%d engram=%.4f", ef, r.K, ours.Recall)
 			p("ef=%d queries/s engram=%.0f", ef, ours.QPS)
+			p("ef=%d queries/cpu-s engram=%.0f", ef, ours.CPUQPS)
 			continue
 		}
 		p("ef=%d recall@%d engram=%.4f hnswlib=%.4f", ef, r.K, ours.Recall, lib.Recall)
 		p("ef=%d queries/s engram=%.0f hnswlib=%.0f ratio=%.2f", ef, ours.QPS, lib.QPS, ours.QPS/lib.QPS)
+		p("ef=%d queries/cpu-s engram=%.0f hnswlib=%.0f ratio=%.2f", ef, ours.CPUQPS, lib.CPUQPS, ours.CPUQPS/lib.CPUQPS)
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,5 +58,26 @@ func TestBenchANNFile(t *testing.T) {
 	}
 	if _, err := BenchANN(context.Background(), cfg, os.Stdout); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestBenchANNHnswlib(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import hnswlib, numpy").Run(); err != nil {
+		t.Skipf("python3-hnswlib not installed: %v", err)
+	}
+	rng, _ := newTestRand(t)
+	data := clustered(rng, 2050, 16, 20, 0.5)
+	var out bytes.Buffer
+	res, err := BenchANN(context.Background(), ANNConfig{
+		Base: data[:2000], Queries: data[2000:], Efs: []int{32}, Runs: 2, EfConstruction: 64, Hnswlib: true, JSON: true,
+	}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 3 || res.Rows[2].Engine != "hnswlib" || res.Rows[2].Recall < 0.9 || len(res.Rows[2].QPSRuns) != 2 {
+		t.Fatalf("rows = %+v, want exact, engram-hnsw, hnswlib with recall ≥ 0.9", res.Rows)
+	}
+	if !strings.Contains(out.String(), `"engine": "hnswlib"`) {
+		t.Fatalf("JSON output lacks hnswlib:\n%s", out.String())
 	}
 }

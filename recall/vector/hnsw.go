@@ -42,12 +42,14 @@ type graph struct {
 
 // scratch is the pooled per-search state.
 type scratch struct {
-	vis   visited
-	cands minHeap
-	res   maxHeap
-	sel   []cand
-	prune []cand
-	buf   []uint32
+	vis     visited
+	cands   minHeap
+	res     maxHeap
+	sel     []cand
+	prune   []cand
+	back    []cand // linkBack candidates
+	backSel []cand
+	buf     []uint32
 }
 
 func newGraph(o Options) *graph {

@@ -118,7 +118,7 @@ func (g *graph) insert(ix *Index, s uint32, sc *scratch) {
 		sc.sel = g.heuristic(ix, sorted, g.m, s, sc.sel[:0])
 		g.setLinks(s, l, sc.sel)
 		for _, c := range sc.sel {
-			g.linkBack(ix, c.s, s, c.d, l)
+			g.linkBack(ix, c.s, s, c.d, l, sc)
 		}
 	}
 	if lvl > top {
@@ -184,7 +184,7 @@ func (g *graph) setLinks(s uint32, level int, sel []cand) {
 
 // linkBack adds s (at distance d) to n's neighbours on level, pruning n's
 // list with the heuristic when it is full.
-func (g *graph) linkBack(ix *Index, n, s uint32, d float32, level int) {
+func (g *graph) linkBack(ix *Index, n, s uint32, d float32, level int, sc *scratch) {
 	if g.locks != nil {
 		g.locks[n].Lock()
 		defer g.locks[n].Unlock()
@@ -204,13 +204,13 @@ func (g *graph) linkBack(ix *Index, n, s uint32, d float32, level int) {
 		return
 	}
 	nv := ix.vec(n)
-	cs := make([]cand, 0, cnt+1)
-	cs = append(cs, cand{d: d, s: s})
+	cs := append(sc.back[:0], cand{d: d, s: s})
 	for _, x := range l[1 : 1+cnt] {
 		cs = append(cs, cand{d: ix.dist(nv, ix.vec(x)), s: x})
 	}
 	slices.SortFunc(cs, cmpCand)
-	sel := g.heuristic(ix, cs, capacity, n, cs[:0:0])
+	sel := g.heuristic(ix, cs, capacity, n, sc.backSel[:0])
+	sc.back, sc.backSel = cs, sel
 	l[0] = uint32(len(sel))
 	for i, c := range sel {
 		l[1+i] = c.s

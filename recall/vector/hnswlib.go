@@ -2,11 +2,14 @@ package vector
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -17,62 +20,91 @@ import (
 //go:embed hnswlib_bench.py
 var hnswlibScript []byte
 
-// runHnswlib writes the data to a temporary directory and runs the embedded
-// script with cfg.Python, with the same M, efConstruction, ef and runs.
-func runHnswlib(ctx context.Context, cfg ANNConfig, base, queries [][]float32, truth [][]uint64) ([]ANNRow, ANNInfo, error) {
+// hnswlibProc is a running hnswlib_bench.py holding a built index.
+type hnswlibProc struct {
+	cmd    *exec.Cmd
+	dir    string
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	stderr bytes.Buffer
+}
+
+// startHnswlib writes the data to a temporary directory, starts the
+// embedded script with cfg.Python and waits for its build to finish.
+func startHnswlib(ctx context.Context, cfg ANNConfig, base, queries [][]float32, truth [][]uint64) (*hnswlibProc, ANNInfo, error) {
 	dir, err := os.MkdirTemp("", "engram-ann-")
 	if err != nil {
 		return nil, ANNInfo{}, err
 	}
-	defer os.RemoveAll(dir)
+	p := &hnswlibProc{dir: dir}
 	path := func(name string) string { return filepath.Join(dir, name) }
-	if err := writeF32(path("base.f32"), base); err != nil {
-		return nil, ANNInfo{}, err
-	}
-	if err := writeF32(path("queries.f32"), queries); err != nil {
-		return nil, ANNInfo{}, err
-	}
-	if err := writeTruth(path("truth.i64"), truth, cfg.K); err != nil {
-		return nil, ANNInfo{}, err
-	}
 	space := map[Metric]string{Cosine: "cosine", Euclidean: "l2", Dot: "ip"}[cfg.Metric]
 	params, _ := json.Marshal(map[string]any{
 		"dim": len(base[0]), "k": cfg.K, "space": space, "m": cfg.M,
-		"ef_construction": cfg.EfConstruction, "efs": cfg.Efs, "runs": cfg.Runs,
-		"threads": runtime.GOMAXPROCS(0),
-		"base":    path("base.f32"), "queries": path("queries.f32"), "truth": path("truth.i64"),
+		"ef_construction": cfg.EfConstruction, "threads": runtime.GOMAXPROCS(0),
+		"base": path("base.f32"), "queries": path("queries.f32"), "truth": path("truth.i64"),
 	})
-	if err := os.WriteFile(path("params.json"), params, 0o600); err != nil {
-		return nil, ANNInfo{}, err
+	err = errors.Join(
+		writeF32(path("base.f32"), base),
+		writeF32(path("queries.f32"), queries),
+		writeTruth(path("truth.i64"), truth, cfg.K),
+		os.WriteFile(path("params.json"), params, 0o600),
+		os.WriteFile(path("bench.py"), hnswlibScript, 0o600),
+	)
+	if err == nil {
+		p.cmd = exec.CommandContext(ctx, cfg.Python, path("bench.py"), path("params.json"))
+		p.cmd.Stderr = &p.stderr
+		p.stdin, err = p.cmd.StdinPipe()
 	}
-	if err := os.WriteFile(path("bench.py"), hnswlibScript, 0o600); err != nil {
-		return nil, ANNInfo{}, err
+	var out io.ReadCloser
+	if err == nil {
+		out, err = p.cmd.StdoutPipe()
 	}
-	cmd := exec.CommandContext(ctx, cfg.Python, path("bench.py"), path("params.json"))
-	outb, err := cmd.Output()
+	if err == nil {
+		p.stdout = bufio.NewReader(out)
+		err = p.cmd.Start()
+	}
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return nil, ANNInfo{}, fmt.Errorf("%s: %w: %s", cfg.Python, err, ee.Stderr)
-		}
-		return nil, ANNInfo{}, fmt.Errorf("%s: %w", cfg.Python, err)
+		os.RemoveAll(dir)
+		return nil, ANNInfo{}, err
 	}
-	var got struct {
+	var built struct {
 		BuildSeconds   float64 `json:"build_seconds"`
 		BytesPerVector float64 `json:"bytes_per_vector"`
-		Rows           []struct {
-			Ef      int       `json:"ef"`
-			Recall  float64   `json:"recall"`
-			QPSRuns []float64 `json:"qps_runs"`
-		} `json:"rows"`
 	}
-	if err := json.Unmarshal(outb, &got); err != nil {
-		return nil, ANNInfo{}, fmt.Errorf("decode hnswlib output: %w", err)
+	if err := p.read(&built); err != nil {
+		p.close()
+		return nil, ANNInfo{}, err
 	}
-	rows := make([]ANNRow, len(got.Rows))
-	for i, r := range got.Rows {
-		rows[i] = ANNRow{Engine: "hnswlib", Ef: r.Ef, Recall: r.Recall, QPS: median(r.QPSRuns), QPSRuns: r.QPSRuns}
+	return p, ANNInfo{Engine: "hnswlib", BuildSeconds: built.BuildSeconds, BytesPerVector: built.BytesPerVector}, nil
+}
+
+func (p *hnswlibProc) read(v any) error {
+	line, err := p.stdout.ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("read from hnswlib script: %w: %s", err, p.stderr.String())
 	}
-	return rows, ANNInfo{Engine: "hnswlib", BuildSeconds: got.BuildSeconds, BytesPerVector: got.BytesPerVector}, nil
+	return json.Unmarshal(line, v)
+}
+
+// pass runs one timed pass over the queries at ef.
+func (p *hnswlibProc) pass(ef int) (qps, cpuQPS, recall float64, err error) {
+	if _, err := fmt.Fprintf(p.stdin, "{\"ef\": %d}\n", ef); err != nil {
+		return 0, 0, 0, fmt.Errorf("write to hnswlib script: %w", err)
+	}
+	var r struct {
+		QPS    float64 `json:"qps"`
+		CPUQPS float64 `json:"cpu_qps"`
+		Recall float64 `json:"recall"`
+	}
+	err = p.read(&r)
+	return r.QPS, r.CPUQPS, r.Recall, err
+}
+
+func (p *hnswlibProc) close() {
+	p.stdin.Close()
+	p.cmd.Wait()
+	os.RemoveAll(p.dir)
 }
 
 func writeF32(path string, vs [][]float32) error {

@@ -1,5 +1,7 @@
-# Runs hnswlib on vectors written by vector.BenchANN and prints JSON.
-# argv: params.json path. Reads raw little-endian float32 / int64 files.
+# hnswlib side of vector.BenchANN. argv[1]: params JSON. Reads raw
+# little-endian float32 base/query files and int64 ground truth, builds the
+# index, prints one JSON line, then answers one JSON line per stdin request
+# {"ef": N}: one timed single-threaded pass over all queries.
 import json, sys, time
 import numpy as np
 import hnswlib
@@ -19,16 +21,13 @@ index = hnswlib.Index(space=p["space"], dim=dim)
 index.init_index(max_elements=len(base), ef_construction=p["ef_construction"], M=p["m"], random_seed=100)
 index.add_items(base, np.arange(len(base)), num_threads=p["threads"])
 build = time.perf_counter() - t0
-grown = rss() - before
-rows = []
-for ef in p["efs"]:
+print(json.dumps({"build_seconds": build, "bytes_per_vector": (rss() - before) / len(base)}), flush=True)
+for line in sys.stdin:
+    ef = json.loads(line)["ef"]
     index.set_ef(max(ef, k))
-    runs = []
-    labels = None
-    for r in range(p["runs"]):
-        t = time.perf_counter()
-        labels, _ = index.knn_query(queries, k=k, num_threads=1)
-        runs.append(len(queries) / (time.perf_counter() - t))
+    w, c = time.perf_counter(), time.thread_time()
+    labels, _ = index.knn_query(queries, k=k, num_threads=1)
+    w, c = time.perf_counter() - w, time.thread_time() - c
     found = sum(len(set(labels[i].tolist()) & set(truth[i].tolist())) for i in range(len(queries)))
-    rows.append({"ef": ef, "recall": found / truth.size, "qps_runs": runs})
-print(json.dumps({"build_seconds": build, "bytes_per_vector": grown / len(base), "rows": rows}))
+    print(json.dumps({"qps": len(queries) / w, "cpu_qps": len(queries) / c if c > 0 else 0,
+                      "recall": found / truth.size}), flush=True)
