@@ -36,6 +36,7 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fmt.Println("durable 0")
 	for seq := uint64(1); seq < 100_000; seq++ {
 		ops := make([]Op, 10)
 		for i := range ops {
@@ -63,12 +64,19 @@ func TestCrashKeepsCheckpoint(t *testing.T) {
 	if os.Getenv(crashEnv) != "" {
 		t.Skip("in child")
 	}
-	for _, sync := range []bool{true, false} {
-		t.Run(fmt.Sprintf("sync=%v", sync), func(t *testing.T) { crashOnce(t, sync) })
+	for _, tc := range []struct {
+		sync   bool
+		killAt uint64
+	}{{true, 25}, {false, 25}, {false, 0}} {
+		t.Run(fmt.Sprintf("sync=%v/kill_at=%d", tc.sync, tc.killAt), func(t *testing.T) {
+			crashOnce(t, tc.sync, tc.killAt)
+		})
 	}
 }
 
-func crashOnce(t *testing.T, sync bool) {
+// crashOnce kills the child once it reported seq killAt durable (0: right
+// after it created the index).
+func crashOnce(t *testing.T, sync bool, killAt uint64) {
 	dir := t.TempDir()
 	key := testKey(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
@@ -80,12 +88,12 @@ func crashOnce(t *testing.T, sync bool) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var acked uint64
+	acked, seen := uint64(0), false
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		if s, ok := strings.CutPrefix(sc.Text(), "durable "); ok {
 			acked, _ = strconv.ParseUint(s, 10, 64)
-			if acked >= 25 {
+			if seen = acked >= killAt; seen {
 				break
 			}
 		}
@@ -94,8 +102,8 @@ func crashOnce(t *testing.T, sync bool) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	if acked < 25 {
-		t.Fatalf("child acknowledged only %d batches", acked)
+	if !seen {
+		t.Fatalf("child stopped before seq %d was durable", killAt)
 	}
 	ix := openT(t, dir, key, nil)
 	cp, err := ix.Checkpoint()

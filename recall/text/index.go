@@ -88,14 +88,17 @@ func Open(dir string, key []byte, opts *Options) (*Index, error) {
 		return nil, fmt.Errorf("text: open %q: %w", dir, err)
 	}
 	ix := &Index{dir: abs, bdir: filepath.Join(abs, bleveDir), log: o.Logger, sync: o.SyncApply}
-	if err := checkKey(abs, key); err != nil {
-		return nil, err
-	}
+	// Register first: it also keeps a second Open of dir in this process
+	// away while this one creates or checks the folder.
 	if err := register(ix.bdir, key); err != nil {
 		return nil, err
 	}
+	if err := checkKey(abs, key); err != nil {
+		unregister(ix.bdir)
+		return nil, err
+	}
 	start := time.Now()
-	idx, err := openBleve(ix.bdir, o.Analyzer, !o.SyncApply)
+	idx, created, err := openBleve(ix.bdir, o.Analyzer, !o.SyncApply)
 	if err != nil {
 		if sawWrongKey(ix.bdir) {
 			err = ErrWrongKey
@@ -104,6 +107,17 @@ func Open(dir string, key []byte, opts *Options) (*Index, error) {
 		return nil, err
 	}
 	ix.idx = idx
+	if created {
+		// bleve.New stores the mapping as an internal value: persist it
+		// now, or a crash (or Close, which does not persist in async mode)
+		// would leave an index that cannot be opened.
+		ix.dirty = true
+		if err := ix.flushLocked(context.Background()); err != nil {
+			_ = idx.Close()
+			unregister(ix.bdir)
+			return nil, err
+		}
+	}
 	ix.log.Debug("text index open", "op", "open", "dur", time.Since(start))
 	return ix, nil
 }
@@ -139,33 +153,34 @@ func checkKey(dir string, key []byte) error {
 	return nil
 }
 
-func openBleve(bdir, analyzer string, async bool) (bleve.Index, error) {
+// openBleve opens the Bleve index in bdir, or creates it (created true).
+func openBleve(bdir, analyzer string, async bool) (idx bleve.Index, created bool, err error) {
 	// bolt_timeout: a folder locked by another process fails instead of
 	// blocking Open forever.
 	cfg := map[string]any{"unsafe_batch": async, "bolt_timeout": "2s"}
 	if _, err := os.Stat(bdir); err == nil {
 		idx, err := bleve.OpenUsing(bdir, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("text: open bleve index: %w", translate(err))
+			return nil, false, fmt.Errorf("text: open bleve index: %w", translate(err))
 		}
 		if stored := storedAnalyzer(idx); analyzer != "" && stored != analyzer {
 			_ = idx.Close()
-			return nil, fmt.Errorf("%w: index uses analyzer %q, not %q", ErrInvalid, stored, analyzer)
+			return nil, false, fmt.Errorf("%w: index uses analyzer %q, not %q", ErrInvalid, stored, analyzer)
 		}
-		return idx, nil
+		return idx, false, nil
 	}
 	if analyzer == "" {
 		analyzer = DefaultAnalyzer
 	}
 	m, err := newMapping(analyzer)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	idx, err := bleve.NewUsing(bdir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
+	idx, err = bleve.NewUsing(bdir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("text: create bleve index: %w", translate(err))
+		return nil, false, fmt.Errorf("text: create bleve index: %w", translate(err))
 	}
-	return idx, nil
+	return idx, true, nil
 }
 
 func newMapping(analyzer string) (*mapping.IndexMappingImpl, error) {
@@ -270,11 +285,12 @@ func (ix *Index) flushLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("text: flush: %w", translate(err))
 	}
+	if v == nil {
+		v = make([]byte, 8) // checkpoint 0; the batch must not be empty
+	}
 	done := make(chan error, 1)
 	b := ix.idx.NewBatch()
-	if v != nil {
-		b.SetInternal(checkpointKey, v)
-	}
+	b.SetInternal(checkpointKey, v)
 	b.SetPersistedCallback(func(err error) { done <- err })
 	if err := ix.idx.Batch(b); err != nil {
 		return fmt.Errorf("text: flush: %w", translate(err))
