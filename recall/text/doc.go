@@ -15,9 +15,9 @@
 // process-wide hooks, bleve_index_api.WriterHook and ReaderHook, for every
 // piece of user data it writes or reads: in zap segments the term
 // dictionaries (vellum FSTs), posting lists, stored fields (including _id),
-// doc values and field names (zapx v16 and older have no hooks, which is
-// why only v17 segments are ever written here); in root.bolt the internal, deleted, stats and
-// updated-fields values; and index_meta.json (the mapping) whole. The hook
+// doc values and field names; in root.bolt the internal, deleted, stats
+// and updated-fields values; and index_meta.json whole. (zapx v16 and
+// older have no hooks; new indexes are written in v17, Bleve's default.) The hook
 // receives the file path as context and returns an id that Bleve stores in
 // plaintext next to the data (segment footer, bolt meta bucket, meta
 // trailer) and hands back to the reader hook.
@@ -26,7 +26,9 @@
 // them in init and dispatches on the path. Open registers dir/bleve with
 // its key (Close forgets it); files outside a registered folder get
 // Bleve's no-op behaviour, so another Bleve user in the process keeps
-// working, unencrypted. Nothing else in the process may set the hooks. Each file gets a random 16-byte salt; its key is
+// working, unencrypted. Nothing else in the process may set the hooks.
+//
+// Each file gets a random 16-byte salt; its key is
 // HMAC-SHA256(namespace key, label||salt), and every chunk is sealed with
 // AES-256-GCM under a random 96-bit nonce with the file id as additional
 // data. The id is "eg1:<key fingerprint>:<salt>", so the reader hook can
@@ -58,12 +60,18 @@
 // instead. Flush waits for everything applied so far; Close flushes.
 // TestCrashKeepsCheckpoint SIGKILLs a writing child process in both modes
 // and checks that the durable seqs survived and docs = 10 × checkpoint.
+// Bleve keeps the mapping as an internal value too, so Open flushes a new
+// index before returning it.
 //
 // # Query
 //
 // Search runs a Bleve match query over the analyzed text with OR between
 // terms, scored by BM25 (IndexMapping.ScoringModel = "bm25"). The user's
-// text is analyzed, never parsed as query-string syntax.
+// text is analyzed, never parsed as query-string syntax: "+foo -bar"
+// finds documents with "bar", and "field:x" is one token (UAX #29 keeps
+// letters around a colon together). A query with no terms left has no
+// hits.
+//
 // # Analyzer
 //
 // Conversational English: unicode tokenizer, possessive removal ("Alice's"
