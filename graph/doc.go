@@ -21,10 +21,12 @@
 // pair of named entities in a text also gets a co_occurs fact (weight 1
 // in the same sentence, 0.5 otherwise).
 //
-// No part-of-speech library is used: github.com/jdkato/prose/v2 v2.0.0 is
-// reachable through the module proxy, but its tagger and NER model load
-// and per-sentence cost are far above this package's budget and its NER
-// only knows person/GPE/organization, so it was not adopted.
+// No part-of-speech or NER library is used. github.com/jdkato/prose/v2
+// v2.0.0 is reachable through the module proxy and was measured outside
+// the module on the same 230 labelled sentences: about 1 sentence/s with
+// prose.NewDocument (1.1 s model load) and typed F1 0.376 on its three
+// types (person, location, organization) against 0.941 for these rules on
+// the same subset, so it does not pay.
 //
 // # Resolution, time, traversal
 //
@@ -36,8 +38,30 @@
 // ShortestPath walk any store that implements Neighbors; WriteGraphML
 // exports nodes and edges.
 //
-// # Quality
+// # Measured quality
 //
-// The labelled set in testdata/extract.jsonl (DefaultCases) is scored by
-// Evaluate; see "Measured quality" below.
+// Two labelled sets ship in testdata: extract.jsonl (190 cases:
+// DefaultCases), which the rules were developed against, and holdout.jsonl
+// (40 cases: HoldoutCases), written after the rules and never used to tune
+// them. Labels are what a person would mark: every named entity and value
+// of the types above, relations only when the text states them, first
+// person as the chat speaker or "user". Evaluate matches entities on
+// normalized name and type; co_occurs is not scored.
+//
+//	set      entity P/R/F1        untyped F1  relation P/R/F1
+//	dev      0.921/0.927/0.924    0.988       0.915/0.903/0.909
+//	holdout  0.880/0.854/0.867    0.966       0.933/0.700/0.800
+//
+// The holdout figures are the fairer estimate. Known weak spots: types of
+// lone unknown capitalized words (bands, apps, pets default to concept),
+// relations needing coreference beyond he/she, tense ("used to live").
+// TestDefaultCasesQuality and TestHoldoutQuality assert F1 >= 0.80
+// (entities) and >= 0.60 (relations) on both sets. Reproduce with
+//
+//	go test -run 'Quality' -v ./graph/
+//
+// Speed (BenchmarkExtract over the dev sentences, 2-core shared machine,
+// median of 5 runs): about 7,500 sentences/s, 4.8 KB and 86 allocations
+// per sentence; cost grows linearly with text length (about 1 s per
+// 100 KB of dense text).
 package graph
