@@ -140,3 +140,28 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOpenClose opens and closes an existing 1,000-document index:
+// the cost of a Pool miss plus an eviction.
+func BenchmarkOpenClose(b *testing.B) {
+	dir, key := b.TempDir(), testKey(b)
+	ix, err := Open(dir, key, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fill(b, ix, newSynth(3), 1000)
+	if err := ix.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ix, err := Open(dir, key, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := ix.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "opens/s")
+}

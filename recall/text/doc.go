@@ -111,6 +111,8 @@
 //	Search, 3–6 word query, k=10
 //	  n=10,000                         505 queries/s   610 queries/s
 //	  n=100,000                         76 queries/s    73 queries/s
+//	Open+Close of a 1,000-doc index    6.6 ms (BenchmarkOpenClose: a Pool
+//	                                   miss plus an eviction)
 //
 // The encryption cost is within the noise of this machine for async
 // Apply and for Search; SyncApply pays for rewriting each new segment
