@@ -39,11 +39,13 @@ func Extract(text string, opts ExtractOptions) Extraction {
 }
 
 // canonicalFor is the matching key of a surface form: Normalize for names,
-// the lower-cased surface for forms whose punctuation matters.
+// the lower-cased surface (spaces collapsed) for values whose punctuation
+// matters ("7:30 pm", "$2,399", "2024-05-07", "v1.2.3").
 func canonicalFor(name, typ string) string {
 	switch typ {
-	case TypeEmail, TypeURL, TypePhone, TypeHandle, TypeHashtag, TypeIdentifier:
-		return strings.ToLower(strings.TrimSpace(name))
+	case TypeEmail, TypeURL, TypePhone, TypeHandle, TypeHashtag, TypeIdentifier,
+		TypeDate, TypeTime, TypeMoney, TypeQuantity:
+		return strings.Join(strings.Fields(strings.ToLower(name)), " ")
 	}
 	return Normalize(name)
 }

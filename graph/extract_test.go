@@ -160,3 +160,29 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+func TestExtractSurfaceForms(t *testing.T) {
+	for _, tc := range []struct{ text, name, typ, canonical string }{
+		{"I saw Alice's new car.", "Alice", TypePerson, "alice"},
+		{"Mr. Bob Smith called.", "Mr. Bob Smith", TypePerson, "bob smith"},
+		{"She studies at the University of Chicago.", "University of Chicago", TypeOrganization, "university of chicago"},
+		{"We met John F. Kennedy Jr.", "John F. Kennedy Jr", TypePerson, "john f kennedy jr"},
+		{"The Acme Corp deal closed.", "Acme Corp", TypeOrganization, "acme corp"},
+		{"Dinner with José Álvarez in Zürich.", "José Álvarez", TypePerson, "jose alvarez"},
+		{"Call me at 7:30 pm tomorrow.", "7:30 pm", TypeTime, "7:30 pm"},
+	} {
+		t.Run("text="+tc.text, func(t *testing.T) {
+			x := Extract(tc.text, ExtractOptions{})
+			checkSpans(t, tc.text, x)
+			for _, m := range x.Entities {
+				if m.Name == tc.name {
+					if m.Type != tc.typ || m.Canonical != tc.canonical {
+						t.Errorf("got %+v, want type %s canonical %q", m, tc.typ, tc.canonical)
+					}
+					return
+				}
+			}
+			t.Errorf("no mention %q in %+v", tc.name, x.Entities)
+		})
+	}
+}

@@ -82,7 +82,7 @@ func (r *Resolver) Add(e Entity) {
 		return
 	}
 	ne := &Entity{ID: e.ID, Name: e.Name, Canonical: e.Canonical, Type: e.Type}
-	r.register(ne)
+	r.register(ne, nil)
 	for _, a := range e.Aliases {
 		r.alias(ne, Normalize(a))
 	}
@@ -128,7 +128,11 @@ func (r *Resolver) Resolve(m Mention) (id string, isNew bool) {
 		r.alias(r.ents[id], key)
 		return id, false
 	}
-	if id := r.nearDuplicate(key, m.Type); id != "" {
+	var sig []uint64
+	if len(key) >= r.minLen && nameType(m.Type) {
+		sig = minhash(key)
+	}
+	if id := r.nearDuplicate(key, m.Type, sig); id != "" {
 		r.alias(r.ents[id], key)
 		return id, false
 	}
@@ -139,7 +143,7 @@ func (r *Resolver) Resolve(m Mention) (id string, isNew bool) {
 		r.n++
 		id = "e" + strconv.Itoa(r.n)
 	}
-	r.register(&Entity{ID: id, Name: m.Name, Canonical: key, Type: m.Type})
+	r.register(&Entity{ID: id, Name: m.Name, Canonical: key, Type: m.Type}, sig)
 	return id, true
 }
 
@@ -199,14 +203,17 @@ func (r *Resolver) byAlias(key, typ string) string {
 
 // nearDuplicate finds the known name most similar to key by MinHash, if
 // its estimated Jaccard similarity reaches the threshold.
-func (r *Resolver) nearDuplicate(key, typ string) string {
-	if len(key) < r.minLen || !nameType(typ) {
+func (r *Resolver) nearDuplicate(key, typ string, sig []uint64) string {
+	if sig == nil {
 		return ""
 	}
-	sig := minhash(key)
 	cands := map[string]bool{}
 	for b := 0; b < numBands; b++ {
-		for _, id := range r.bands[bandKey(sig, b)] {
+		ids := r.bands[bandKey(sig, b)]
+		if len(ids) > maxBucket {
+			continue // a band shared by very many names tells nothing
+		}
+		for _, id := range ids {
 			cands[id] = true
 		}
 	}
@@ -217,14 +224,29 @@ func (r *Resolver) nearDuplicate(key, typ string) string {
 	slices.Sort(ids)
 	best, bestSim := "", 0.0
 	for _, id := range ids {
-		if !compatible(r.ents[id].Type, typ) {
-			continue
+		if !compatible(r.ents[id].Type, typ) || digits(r.ents[id].Canonical) != digits(key) {
+			continue // "iPhone 14" is not "iPhone 15"
 		}
 		if s := similarity(sig, r.sigs[id]); s >= r.threshold && s > bestSim {
 			best, bestSim = id, s
 		}
 	}
 	return best
+}
+
+// maxBucket bounds the work of one near-duplicate search: LSH buckets
+// holding more names than this are skipped.
+const maxBucket = 256
+
+// digits returns the digits of s in order.
+func digits(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
 }
 
 // nameType reports whether names of the type are compared by MinHash;
@@ -237,13 +259,17 @@ func nameType(t string) bool {
 	return false
 }
 
-func (r *Resolver) register(e *Entity) {
+// register adds a new entity; sig is its MinHash signature if already
+// computed.
+func (r *Resolver) register(e *Entity, sig []uint64) {
 	r.ents[e.ID] = e
 	r.order = append(r.order, e.ID)
 	r.byKey[e.Canonical] = append(r.byKey[e.Canonical], e.ID)
 	r.indexName(e, e.Canonical)
 	if len(e.Canonical) >= r.minLen && nameType(e.Type) {
-		sig := minhash(e.Canonical)
+		if sig == nil {
+			sig = minhash(e.Canonical)
+		}
 		r.sigs[e.ID] = sig
 		for b := 0; b < numBands; b++ {
 			k := bandKey(sig, b)

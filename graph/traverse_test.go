@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -153,4 +154,35 @@ func TestWriteGraphML(t *testing.T) {
 	if !strings.Contains(strings.Join(ids, "|"), "n<1>") {
 		t.Errorf("ids = %v", ids)
 	}
+}
+
+func BenchmarkTraverse(b *testing.B) {
+	// A ring of 10,000 nodes with chords: every node has 4 edges.
+	const n = 10000
+	adj := make(map[string][]Edge, n)
+	for i := range n {
+		for _, d := range []int{1, 97} {
+			e := Edge{ID: fmt.Sprintf("e%d-%d", i, d), Source: fmt.Sprintf("n%d", i), Target: fmt.Sprintf("n%d", (i+d)%n), Type: "related_to"}
+			adj[e.Source] = append(adj[e.Source], e)
+			adj[e.Target] = append(adj[e.Target], e)
+		}
+	}
+	g := NeighborsFunc(func(_ context.Context, id string) ([]Edge, error) { return adj[id], nil })
+	ctx := context.Background()
+	b.Run("traverse/depth=3", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := Traverse(ctx, g, []string{"n0"}, 3, 0, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("shortest_path/hops=6", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := ShortestPath(ctx, g, "n0", "n294", 8); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -102,7 +102,12 @@ type Mention struct {
 	End       int     `json:"end"`
 }
 
-// Fact is one relation found in the text, between canonical names.
+// Fact is one relation found in the text, between canonical names: each
+// end is the Canonical of one of the Entities, or the speaker's canonical
+// name ("user", Normalize(ExtractOptions.Speaker) or a chat-turn name),
+// which need not be among the Entities. Symmetric relations (IsSymmetric)
+// appear once, in either direction; co_occurs facts have Source < Target
+// and Score 1 (same sentence) or 0.5.
 type Fact struct {
 	Source    string  `json:"source"`
 	Target    string  `json:"target"`
