@@ -54,5 +54,8 @@ func (s *Server) routes() {
 	a.GET("/v1/agents/:id/stats", s.agentStats)
 	a.GET("/v1/agents/:id/wake-up", s.wakeUp)
 
+	a.GET("/v1/namespaces/:ns/export", s.exportNamespace)
+	a.POST("/v1/namespaces/:ns/import", s.importNamespace)
+
 	s.keyRoutes(a)
 }
