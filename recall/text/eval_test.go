@@ -2,7 +2,6 @@ package text
 
 import (
 	"context"
-	"fmt"
 	"testing"
 )
 
@@ -12,7 +11,7 @@ type Quality struct {
 	MRR       float64
 }
 
-// EvalAnalyzer indexes the built-in memory set with analyzer in a fresh
+// evalAnalyzer indexes the built-in memory set with analyzer in a fresh
 // index under dir and scores the built-in questions against it.
 func evalAnalyzer(tb testing.TB, dir, analyzer string) Quality {
 	tb.Helper()
@@ -67,5 +66,4 @@ func TestAnalyzerQuality(t *testing.T) {
 			t.Errorf("analyzer %s (MRR %.3f) beats default %s (MRR %.3f)", a, q.MRR, DefaultAnalyzer, def.MRR)
 		}
 	}
-	_ = fmt.Sprint
 }
