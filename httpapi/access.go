@@ -94,6 +94,9 @@ func (s *Server) openNamespace(c echo.Context, name string, create bool) (*memor
 		return nil, err
 	}
 	c.Set(ctxNSID, name)
+	if err := s.namespaceRateLimit(c, k.OrganizationID, name); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

@@ -9,8 +9,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/engramhq/engram/memory"
+	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
 )
+
+// errAuditDisabled answers the audit routes of a server without a log.
+var errAuditDisabled = errors.New("httpapi: audit log disabled")
 
 // Error is the wire error body of API.md.
 type Error struct {
@@ -70,6 +74,10 @@ func toAPIError(err error) *Error {
 		return apiErr(http.StatusNotFound, "NOT_FOUND", "not found")
 	case errors.Is(err, auth.ErrKeyNotFound):
 		return apiErr(http.StatusNotFound, "API_KEY_NOT_FOUND", "API key not found")
+	case errors.Is(err, audit.ErrInvalid):
+		return apiErr(http.StatusBadRequest, "INVALID_REQUEST", "invalid audit filter or cursor")
+	case errors.Is(err, errAuditDisabled):
+		return apiErr(http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "the audit log is not enabled on this server")
 	case errors.Is(err, auth.ErrOrgNotFound):
 		return apiErr(http.StatusNotFound, "NOT_FOUND", "organization not found")
 	case errors.Is(err, memory.ErrConflict), errors.Is(err, auth.ErrConflict):

@@ -186,24 +186,7 @@ func routeCost(c echo.Context) int {
 func (s *Server) rateLimit(c echo.Context, key *auth.Key) error {
 	limit := s.opts.DefaultRateLimit
 	if key.RateLimit != nil {
-		limit = auth.Limit{Rate: key.RateLimit.PerSecond, Burst: key.RateLimit.Burst}
+		limit = key.RateLimit.Limit()
 	}
-	res, err := s.limiter.Allow(c.Request().Context(), "key:"+key.ID, limit, routeCost(c))
-	if err != nil {
-		// A limiter outage must not take the API down: fail open, log.
-		s.log.Warn("rate limiter unavailable", "request_id", requestID(c), "err", err)
-		return nil
-	}
-	h := c.Response().Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(res.Limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, res.Remaining)))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(res.ResetAt.Unix(), 10))
-	if !res.Allowed {
-		s.metrics.rateLimited.Add(1)
-		c.Set("engram.rate_limited", true)
-		e := apiErr(http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "rate limit exceeded")
-		e.retryAfter = max(1, int((res.RetryAfter+time.Second-1)/time.Second))
-		return e
-	}
-	return nil
+	return s.allow(c, "key:"+key.ID, limit)
 }

@@ -1,15 +1,18 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/engramhq/engram/memory"
+	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
 )
 
@@ -21,8 +24,9 @@ var Version = "0.1.0"
 type Options struct {
 	Store *memory.Store
 	Keys  *auth.Manager
-	// Audit receives every mutation and admin action. Nil disables auditing.
-	Audit Auditor
+	// Audit receives every mutation and admin action. Nil disables auditing
+	// (and the /v1/audit routes answer 503).
+	Audit *audit.Log
 	// Limiter enforces per-key rate limits. Nil means an in-process limiter.
 	Limiter auth.Limiter
 	// DefaultRateLimit applies to keys without their own. Zero means 60
@@ -36,6 +40,8 @@ type Options struct {
 	CORSOrigins []string
 	// Logger receives the access log and errors, never content. Nil discards.
 	Logger *slog.Logger
+	// Now is the clock for audit event times. Nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is Engram's HTTP API.
@@ -43,7 +49,7 @@ type Server struct {
 	opts    Options
 	store   *memory.Store
 	keys    *auth.Manager
-	audit   Auditor
+	audit   *audit.Log
 	limiter auth.Limiter
 	log     *slog.Logger
 	echo    *echo.Echo
@@ -68,6 +74,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if opts.Limiter == nil {
 		opts.Limiter = auth.NewLocalLimiter(nil)
 	}
@@ -83,6 +92,23 @@ func New(opts Options) (*Server, error) {
 	s.echo = e
 	s.routes()
 	return s, nil
+}
+
+// Route is one registered route: method and path template (":ns", ":id").
+type Route struct {
+	Method, Path string
+}
+
+// Routes lists every registered route, sorted by path then method.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.echo.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	slices.SortFunc(out, func(a, b Route) int {
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method))
+	})
+	return slices.Compact(out)
 }
 
 // Handler returns the server as an http.Handler.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/engramhq/engram/httpapi"
 	"github.com/engramhq/engram/memory"
+	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
 	"github.com/engramhq/engram/memory/seal"
 )
@@ -24,6 +25,8 @@ type testEnv struct {
 	dir   string
 	store *memory.Store
 	keys  *auth.Manager
+	audit *audit.Log
+	api   *httpapi.Server
 	srv   *httptest.Server
 }
 
@@ -49,7 +52,15 @@ func openEnv(tb testing.TB, dir string, opts *httpapi.Options) *testEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	keys, err := auth.NewManager(store.DB(), mk.Derive("api-key-pepper"), nil)
+	var authOpts *auth.Options
+	if opts != nil && opts.Now != nil {
+		authOpts = &auth.Options{Now: opts.Now}
+	}
+	keys, err := auth.NewManager(store.DB(), mk.Derive("api-key-pepper"), authOpts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	alog, err := audit.Open(store.DB(), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -60,7 +71,7 @@ func openEnv(tb testing.TB, dir string, opts *httpapi.Options) *testEnv {
 	if opts != nil {
 		o = *opts
 	}
-	o.Store, o.Keys = store, keys
+	o.Store, o.Keys, o.Audit = store, keys, alog
 	if o.DefaultRateLimit.Rate == 0 {
 		o.DefaultRateLimit = auth.Limit{Rate: 10000, Burst: 10000}
 	}
@@ -69,7 +80,7 @@ func openEnv(tb testing.TB, dir string, opts *httpapi.Options) *testEnv {
 		tb.Fatal(err)
 	}
 	hs := httptest.NewServer(s.Handler())
-	env := &testEnv{tb: tb, url: hs.URL, dir: dir, store: store, keys: keys, srv: hs}
+	env := &testEnv{tb: tb, url: hs.URL, dir: dir, store: store, keys: keys, audit: alog, api: s, srv: hs}
 	tb.Cleanup(env.close)
 	return env
 }

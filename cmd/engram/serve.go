@@ -10,9 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/engramhq/engram/httpapi"
 	"github.com/engramhq/engram/memory"
+	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
 	"github.com/engramhq/engram/memory/seal"
 )
@@ -32,6 +36,7 @@ type serveFlags struct {
 	cors                      string
 	maxBody                   int64
 	logLevel                  string
+	redisURL                  string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,6 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.tlsKey, "tls-key", envOr("ENGRAM_TLS_KEY", ""), "TLS private key file")
 	fs.StringVar(&f.cors, "cors-origins", envOr("ENGRAM_CORS_ORIGINS", ""), "comma-separated origins allowed by CORS (none by default)")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", 10<<20, "largest accepted request body")
+	fs.StringVar(&f.redisURL, "redis-url", envOr("ENGRAM_REDIS_URL", ""), "Redis URL for rate-limit buckets shared by every node, e.g. redis://host:6379/0 (env ENGRAM_REDIS_URL; default in-process)")
 	fs.StringVar(&f.logLevel, "log-level", envOr("ENGRAM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -67,8 +73,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			origins = append(origins, o)
 		}
 	}
+	limiter, closeLimiter, err := newLimiter(ctx, f.redisURL)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
 	srv, err := httpapi.New(httpapi.Options{Store: app.store, Keys: app.keys, Audit: app.audit,
-		MaxBodyBytes: f.maxBody, CORSOrigins: origins, Logger: log})
+		Limiter: limiter, MaxBodyBytes: f.maxBody, CORSOrigins: origins, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -81,6 +92,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = httpapi.Serve(ctx, hs, f.tlsCert, f.tlsKey)
 	log.Info("engram stopped")
 	return err
+}
+
+// newLimiter returns the Redis limiter when url is set (buckets shared by
+// every node), else nil: the server's in-process limiter.
+func newLimiter(ctx context.Context, url string) (auth.Limiter, func(), error) {
+	if url == "" {
+		return nil, func() {}, nil
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--redis-url: %w", err)
+	}
+	client := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+	}
+	return auth.NewRedisLimiter(client), func() { client.Close() }, nil
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -96,7 +127,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 type app struct {
 	store *memory.Store
 	keys  *auth.Manager
-	audit httpapi.Auditor
+	audit *audit.Log
 }
 
 func (a *app) Close() error {
@@ -141,7 +172,7 @@ func openApp(ctx context.Context, data, keyFile string, log *slog.Logger, stdout
 		}
 		return nil, err
 	}
-	keys, err := auth.NewManager(store.DB(), mk.Derive("api-key-pepper"), &auth.Options{Logger: log})
+	keys, err := auth.NewManager(store.DB(), store.Pepper(), &auth.Options{Logger: log})
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -152,8 +183,14 @@ func openApp(ctx context.Context, data, keyFile string, log *slog.Logger, stdout
 		store.Close()
 		return nil, err
 	}
+	alog, err := audit.Open(store.DB(), &audit.Options{Logger: log})
+	if err != nil {
+		keys.Close()
+		store.Close()
+		return nil, err
+	}
 	if secret != "" {
 		fmt.Fprintf(stdout, "\nRoot API key (shown once, store it now):\n\n    %s\n\n", secret)
 	}
-	return &app{store: store, keys: keys}, nil
+	return &app{store: store, keys: keys, audit: alog}, nil
 }
