@@ -23,6 +23,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the HTTP server (default)", runServe},
+		{"bench", "run benchmarks (locomo, recall, ingest, ann, extract)", runBench},
 		{"version", "print the version", runVersion},
 	}
 }
