@@ -198,8 +198,11 @@ func (x *relExtractor) joined(p, q arg, bounds []int) bool {
 		return false
 	}
 	switch strings.TrimSpace(x.text[p.end:q.start]) {
-	case "and", "or", ",", ", and", ", or", "&":
+	case "and", "or", ", and", ", or", "&":
 		return true
+	case ",":
+		// "Austin, Texas" names one place, not two.
+		return p.typ != TypeLocation || q.typ != TypeLocation
 	}
 	return false
 }

@@ -36,8 +36,6 @@ func typeName(words []token, honorific bool, before, after string) (string, floa
 		return TypeEvent, 0.8
 	case len(lw) == 2 && firstNames[firstW] && !locations[full] && !knownOrgs[firstW]:
 		return TypePerson, 0.8
-	case len(lw) > 1 && knownOrgs[firstW] && !orgSuffixes[lastW]:
-		return TypeProduct, 0.7 // brand and model: "Ford Mustang", "Microsoft Teams"
 	case locations[full]:
 		if len(lw) == 1 && firstNames[full] && cuePersonAfter.MatchString(after) {
 			return TypePerson, 0.7
@@ -45,6 +43,8 @@ func typeName(words []token, honorific bool, before, after string) (string, floa
 		return TypeLocation, 0.9
 	case len(lw) > 1 && (locationSuffixes[lastW] || firstW == "mount" || firstW == "lake" || firstW == "st" && len(lw) > 1 && locations[strings.Join(lw[1:], " ")]):
 		return TypeLocation, 0.8
+	case len(lw) > 1 && knownOrgs[firstW]:
+		return TypeProduct, 0.7 // brand and model: "Ford Mustang", "Microsoft Teams"
 	case products[full], len(lw) > 1 && products[firstW] && !firstNames[firstW], len(lw) > 1 && products[strings.Join(lw[:2], " ")]:
 		return TypeProduct, 0.85
 	case (firstNames[firstW] || nicknames[firstW] != "") && len(lw) <= 3:
