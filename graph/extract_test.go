@@ -186,3 +186,18 @@ func TestExtractSurfaceForms(t *testing.T) {
 		})
 	}
 }
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"Dr. Alice O'Neil's", "The The", "a&b", "C++", "Zürich", "\xff", "mr dr", "x 's"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Normalize(s)
+		if !utf8.ValidString(n) {
+			t.Fatalf("Normalize(%q) = %q is not valid UTF-8", s, n)
+		}
+		if n2 := Normalize(n); n2 != n {
+			t.Fatalf("not idempotent: %q → %q → %q", s, n, n2)
+		}
+	})
+}

@@ -175,3 +175,16 @@ func ShortestPath(ctx context.Context, n Neighbors, from, to string, maxDepth in
 	}
 	return nil, nil, ErrNoPath
 }
+
+// EdgeFilter returns an allow function for Traverse that keeps edges of
+// the given types (any type when none is given) valid at asOf: ValidFrom
+// <= asOf < ValidTo, zero bounds being open (no time check when asOf is
+// zero).
+func EdgeFilter(asOf time.Time, types ...string) func(Edge) bool {
+	return func(e Edge) bool {
+		if len(types) > 0 && !slices.Contains(types, e.Type) {
+			return false
+		}
+		return asOf.IsZero() || ValidAt(Relation{ValidFrom: e.ValidFrom, ValidTo: e.ValidTo}, asOf)
+	}
+}

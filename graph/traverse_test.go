@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // memGraph is an in-memory Neighbors for tests.
@@ -185,4 +186,27 @@ func BenchmarkTraverse(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestEdgeFilter(t *testing.T) {
+	e := Edge{Type: RelLivesIn, ValidFrom: day(1), ValidTo: day(5)}
+	for _, tc := range []struct {
+		name  string
+		asOf  time.Time
+		types []string
+		want  bool
+	}{
+		{"asOf=zero", time.Time{}, nil, true},
+		{"asOf=inside", day(2), nil, true},
+		{"asOf=before", day(0), nil, false},
+		{"asOf=end", day(5), nil, false},
+		{"types=match", day(2), []string{RelWorksAt, RelLivesIn}, true},
+		{"types=other", day(2), []string{RelWorksAt}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := EdgeFilter(tc.asOf, tc.types...)(e); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
 }
