@@ -54,6 +54,8 @@ func TestExtract(t *testing.T) {
 		{text: "Email bob@example.com or see https://example.com/docs, call +1 415 555 0100 about JIRA-123 (v1.2.3, $25.50) #bugfix @devteam",
 			ents: []ent{{"bob@example.com", TypeEmail}, {"https://example.com/docs", TypeURL}, {"+1 415 555 0100", TypePhone},
 				{"JIRA-123", TypeIdentifier}, {"v1.2.3", TypeIdentifier}, {"$25.50", TypeMoney}, {"#bugfix", TypeHashtag}, {"@devteam", TypeHandle}}},
+		{text: "Caroline: I went to a LGBTQ support group yesterday, then Jacob went to Oakwood Elementary.",
+			rels: []rel{{"jacob", RelStudiesAt, "oakwood elementary"}}},
 		{text: "Bob's wife Jane hates Python.",
 			rels: []rel{{"jane", RelMarriedTo, "bob"}, {"jane", RelDislikes, "python"}}},
 		{text: "Maria is Tom's sister. I bought a new iPhone 15 yesterday.",
@@ -200,4 +202,13 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("not idempotent: %q → %q → %q", s, n, n2)
 		}
 	})
+}
+
+func TestExtractNoFalseStudy(t *testing.T) {
+	x := Extract("Caroline: I went to a LGBTQ support group yesterday.", ExtractOptions{})
+	for _, f := range x.Relations {
+		if f.Relation == RelStudiesAt {
+			t.Errorf("unexpected %+v", f)
+		}
+	}
 }

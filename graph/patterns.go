@@ -49,7 +49,7 @@ var relRules = []relRule{
 	rule(`(?:(?:now|still|currently|also)\s+)*(?:is|was|'s|'m|am|are|became)\s+(?:the |a |an )?(?:[\w-]+ )?(?:ceo|cto|cfo|coo|president|director|head|manager|vp|chair|chairman|chairwoman|lead|owner|principal|dean|professor|engineer|employee|partner)(?: \w+)? (?:of|at)`, RelWorksAt),
 	rule(`, (?:the |a |an |our )?(?:[\w'-]+ ){0,3}?(?:at|for|of)`, RelWorksAt),
 	rule(adv+`(?:stud(?:y|ies|ied|ying)|enrolled|majoring|majored|majors|taking classes)\s+(?:[\w'-]+\s+){0,4}?(?:at|in)`, RelStudiesAt),
-	rule(adv+`(?:attend|attends|attended|attending|graduated from|graduates from|graduating from|goes to|went to|go to|going to)`, RelStudiesAt),
+	rule(adv+`(?:attend|attends|attended|attending|graduated from|graduates from|graduating from|goes to|went to|go to|going to)`, "attends"),
 	rule(adv+`(?:(?:is|was|'s|'m|am|are|became|become)\s+)?(?:a |an |the )?(?:active |founding |board |proud |new |longtime |long-time )?member of`, RelMemberOf),
 	rule(adv+`(?:joined|joins|join|joining)`, "joined"),
 	rule(adv+`(?:plays for|plays in|played for|played in|sings in|sang in|belongs to|volunteers (?:at|for|with)|volunteered (?:at|for|with))`, RelMemberOf),
@@ -124,6 +124,12 @@ func matchRelation(mid, tail string, a, b arg) (matched, bool) {
 			if sm[1] == "married" {
 				rel = RelMarriedTo
 			}
+		case "attends":
+			// "goes to Oakwood Elementary", not "went to a support group".
+			if !isSchool(b.canonical) {
+				continue
+			}
+			rel = RelStudiesAt
 		case "joined":
 			// "joined Acme" is a job, "joined the chess club" a membership.
 			rel = RelMemberOf
@@ -222,6 +228,18 @@ func typesFit(rel, src, dst string) bool {
 func isClub(name string) bool {
 	for _, w := range strings.Fields(name) {
 		if clubWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+var schoolWords = set(`university|college|school|academy|institute|elementary|kindergarten|polytechnic|conservatory|seminary|harvard|stanford|mit|yale|princeton|oxford|cambridge|berkeley|ucla|caltech|columbia|cornell|nyu|eth|epfl|sorbonne`)
+
+// isSchool reports whether a normalized name looks like a place of study.
+func isSchool(name string) bool {
+	for _, w := range strings.Fields(name) {
+		if schoolWords[w] {
 			return true
 		}
 	}
