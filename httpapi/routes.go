@@ -57,5 +57,17 @@ func (s *Server) routes() {
 	a.GET("/v1/namespaces/:ns/export", s.exportNamespace)
 	a.POST("/v1/namespaces/:ns/import", s.importNamespace)
 
+	// Namespace documents (docs.go).
+	a.POST("/v1/namespaces/:ns/vectors", s.upsertVectors)
+	a.POST("/v1/namespaces/:ns/query", s.queryVectors)
+	a.POST("/v1/namespaces/:ns/vectors/delete", s.deleteVectors)
+	a.POST("/v1/namespaces/:ns/upsert-text", s.upsertText)
+	a.POST("/v1/namespaces/:ns/query-text", s.queryText)
+	a.POST("/v1/namespaces/:ns/batch-query-text", s.batchQueryText)
+	a.POST("/v1/namespaces/:ns/hybrid", s.hybridDocs)
+	a.POST("/v1/namespaces/:ns/fulltext/index", s.fulltextIndex)
+	a.POST("/v1/namespaces/:ns/fulltext/search", s.fulltextSearch)
+	a.POST("/v1/namespaces/:ns/fulltext/delete", s.fulltextDelete)
+
 	s.keyRoutes(a)
 }
