@@ -30,7 +30,7 @@ type RecallInput struct {
 	Routing string
 	// Fusion is "rrf" or "minmax" (default).
 	Fusion string
-	// VectorWeight weighs the vector list in minmax fusion (0..1, default 0.5).
+	// VectorWeight weighs the vector list in minmax fusion (0..1, default 0.3).
 	VectorWeight *float64
 	Explain      bool
 	// Reinforce records the access (recall does, search does not).
@@ -53,7 +53,7 @@ type RecallItem struct {
 // Defaults of fusion, chosen on the LoCoMo development conversations.
 const (
 	DefaultFusion       = "minmax"
-	DefaultVectorWeight = 0.5
+	DefaultVectorWeight = 0.3
 	rrfK                = 60
 )
 
