@@ -101,6 +101,19 @@ func (r *Resolver) Entity(id string) (Entity, bool) {
 	return c, true
 }
 
+// Entities returns every known entity in the order it became known.
+func (r *Resolver) Entities() []Entity {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Entity, 0, len(r.order))
+	for _, id := range r.order {
+		e := *r.ents[id]
+		e.Aliases = slices.Clone(e.Aliases)
+		out = append(out, e)
+	}
+	return out
+}
+
 // Len returns the number of known entities.
 func (r *Resolver) Len() int {
 	r.mu.Lock()

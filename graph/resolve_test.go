@@ -67,6 +67,9 @@ func TestResolverAddAndNewID(t *testing.T) {
 	if r.Len() != 2 {
 		t.Errorf("Len = %d, want 2", r.Len())
 	}
+	if es := r.Entities(); len(es) != 2 || es[0].ID != "known" || len(es[0].Aliases) < 3 {
+		t.Errorf("Entities = %+v", es)
+	}
 }
 
 func TestResolverDeterministic(t *testing.T) {
