@@ -17,6 +17,7 @@ var (
 	ErrUnavailable       = errors.New("memory: storage unavailable")
 	ErrWrongMasterKey    = errors.New("memory: master key does not match the data directory")
 	ErrQuotaExceeded     = errors.New("memory: quota exceeded")
+	ErrLocked            = errors.New("memory: data directory is in use by another process")
 )
 
 // ValidationError reports one bad field of a request.

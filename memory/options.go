@@ -40,6 +40,9 @@ type Options struct {
 	// afterCommit, when set (tests only), runs after a write transaction
 	// commits and before the derived indexes are updated.
 	afterCommit func()
+	// failWrites, when set (tests only), is called before every write
+	// transaction; its error is returned instead of writing (keyring_dir.go).
+	failWrites func() error
 }
 
 func (o *Options) withDefaults() (Options, error) {

@@ -24,7 +24,10 @@ type Store struct {
 	dir    string
 	opts   Options
 	log    *slog.Logger
-	db     *storage.Badger
+	db     *guardedDB
+	ring   *keyring
+	lock   *os.File  // the data directory's LOCK, held until Close
+	rot    rotations // data-key rotations of this process (rotate.go)
 	master seal.MasterKey
 	sys    *seal.Sealer
 	emb    recall.Embedder
@@ -70,28 +73,20 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("memory: create data dir: %w", err)
 	}
-	if err := checkFingerprint(dir, o.MasterKey); err != nil {
+	lock, ring, db, err := openDir(dir, o)
+	if err != nil {
 		return nil, err
 	}
-	db, err := storage.OpenBadger(filepath.Join(dir, "db"), &storage.Options{
-		EncryptionKey: o.MasterKey.Derive("badger"),
-		SyncWrites:    o.SyncWrites,
-		Logger:        o.Logger,
-	})
-	if err != nil {
-		if errors.Is(err, storage.ErrWrongKey) {
-			return nil, ErrWrongMasterKey
-		}
-		return nil, fmt.Errorf("memory: open storage: %w", err)
-	}
-	sysDEK, err := seal.DEKFromBytes(1, o.MasterKey.Derive("system"))
+	sysDEK, err := seal.DEKFromBytes(1, ring.system)
 	if err != nil {
 		db.Close()
+		lock.Close()
 		return nil, err
 	}
 	sys, err := seal.NewSealer(systemNS, []seal.DEK{sysDEK})
 	if err != nil {
 		db.Close()
+		lock.Close()
 		return nil, err
 	}
 	emb := o.Embedder
@@ -100,14 +95,22 @@ func Open(dir string, opts *Options) (*Store, error) {
 	}
 	s := &Store{
 		dir: dir, opts: o, log: o.Logger, db: db, master: o.MasterKey, sys: sys, emb: emb,
+		ring: ring, lock: lock,
 		byID: map[nsID]*nsRecord{}, byName: map[string]nsID{}, byPublic: map[string]nsID{},
 		engines: map[nsID]*Engine{}, lastUse: map[nsID]time.Time{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	if err := s.loadRegistry(); err != nil {
+	if err := s.finishRekey(s.ctx); err != nil {
 		db.Close()
+		lock.Close()
 		return nil, err
 	}
+	if err := s.loadRegistry(); err != nil {
+		db.Close()
+		lock.Close()
+		return nil, err
+	}
+	s.resumeRotations()
 	s.wg.Add(1)
 	go s.sweepLoop()
 	return s, nil
@@ -164,18 +167,11 @@ func (s *Store) Embedder() recall.Embedder { return s.emb }
 
 // DB returns the underlying database, for the auth and audit packages that
 // keep system rows in the same store.
-func (s *Store) DB() *storage.Badger { return s.db }
+func (s *Store) DB() *storage.Badger { return s.db.Badger }
 
-// Ready reports whether storage answers.
-func (s *Store) Ready(ctx context.Context) error {
-	return s.db.View(ctx, func(tx storage.Txn) error {
-		_, err := tx.Get(sysKey('F', []byte("probe")))
-		if errors.Is(err, storage.ErrNotFound) {
-			return nil
-		}
-		return err
-	})
-}
+// Ready reports whether storage answers, and ErrUnavailable while writes
+// fail for lack of space (reads keep working meanwhile).
+func (s *Store) Ready(ctx context.Context) error { return s.db.ready(ctx) }
 
 // Close flushes pending access records, stops background work and closes
 // every engine and the database.
@@ -201,6 +197,7 @@ func (s *Store) Close() error {
 		errs = append(errs, e.close(context.Background()))
 	}
 	errs = append(errs, s.db.Close())
+	errs = append(errs, s.lock.Close())
 	return errors.Join(errs...)
 }
 
