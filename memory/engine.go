@@ -48,6 +48,7 @@ type Engine struct {
 	dirty    map[uint64]struct{}
 	vec      *vector.Index
 	text     *text.Index
+	kg       *kg
 	shredded bool
 }
 
@@ -147,6 +148,7 @@ func (e *Engine) load(ctx context.Context) error {
 	mems := map[uint64]*record{}
 	byPub := map[string]uint64{}
 	sessions := map[string]*sessionRecord{}
+	var g *kg
 	err = e.s.db.View(ctx, func(tx storage.Txn) error {
 		err := tx.Scan(rowPrefix(rec.ID, kindMemory), nil, false, func(k, v []byte) error {
 			var r record
@@ -168,6 +170,10 @@ func (e *Engine) load(ctx context.Context) error {
 			sessions[sr.ID] = &sr
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		g, err = e.loadGraph(tx, func(k, v []byte, into any) error { return openJSON(sealer, k, v, into) }, mems)
 		if err != nil {
 			return err
 		}
@@ -195,7 +201,7 @@ func (e *Engine) load(ctx context.Context) error {
 		return fmt.Errorf("open text index: %w", err)
 	}
 	e.mu.Lock()
-	e.sealer, e.mems, e.byPub, e.sessions, e.vec, e.text = sealer, mems, byPub, sessions, vec, ti
+	e.sealer, e.mems, e.byPub, e.sessions, e.vec, e.text, e.kg = sealer, mems, byPub, sessions, vec, ti, g
 	e.dirty = map[uint64]struct{}{}
 	e.mu.Unlock()
 	if err := e.catchUpText(ctx); err != nil {

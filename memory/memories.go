@@ -298,8 +298,21 @@ func (e *Engine) Forget(ctx context.Context, f Filter) (int, error) {
 func (e *Engine) deleteLocked(ctx context.Context, victims []*record) error {
 	for start := 0; start < len(victims); start += 500 {
 		chunk := victims[start:min(start+500, len(victims))]
+		gd := newGraphDelta()
+		for _, r := range chunk {
+			e.unmention(r, gd)
+		}
+		links := e.linksOfMemories(chunk)
 		var lastSeq uint64
 		err := e.s.db.Update(ctx, func(tx storage.Txn) error {
+			if err := gd.persist(e, tx); err != nil {
+				return err
+			}
+			for _, l := range links {
+				if err := tx.Delete(rowKey(e.id, kindLink, l.Key)); err != nil {
+					return err
+				}
+			}
 			for _, r := range chunk {
 				for _, k := range [][]byte{rowKey(e.id, kindMemory, r.Key), rowKey(e.id, kindVector, r.Key), e.s.memIndexKey(r.ID)} {
 					if err := tx.Delete(k); err != nil {
@@ -319,6 +332,10 @@ func (e *Engine) deleteLocked(ctx context.Context, victims []*record) error {
 		}
 		ops := make([]text.Op, len(chunk))
 		e.mu.Lock()
+		e.applyGraphLocked(gd, nil, chunk)
+		for _, l := range links {
+			e.kg.removeLink(l.ID)
+		}
 		for i, r := range chunk {
 			delete(e.mems, r.Key)
 			delete(e.byPub, r.ID)

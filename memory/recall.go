@@ -54,6 +54,9 @@ type RecallItem struct {
 const (
 	DefaultFusion       = "minmax"
 	DefaultVectorWeight = 0.3
+	// DefaultGraphWeight is the share of the entity-graph list in minmax
+	// fusion when the query names known entities.
+	DefaultGraphWeight = 0.1
 	rrfK                = 60
 )
 
@@ -144,11 +147,17 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 			}
 		}
 	}
+	var graphList []recall.Candidate
+	if routing == "hybrid" {
+		for _, c := range e.graphCandidates(in.Query, keep, n) {
+			graphList = append(graphList, recall.Candidate{ID: c.key, Score: c.score})
+		}
+	}
 	var fused map[uint64]float64
 	if in.Fusion == "rrf" {
-		fused = recall.FuseRRF(rrfK, vecList, textList)
+		fused = recall.FuseRRF(rrfK, vecList, textList, graphList)
 		lists := 0
-		for _, l := range [][]recall.Candidate{vecList, textList} {
+		for _, l := range [][]recall.Candidate{vecList, textList, graphList} {
 			if len(l) > 0 {
 				lists++
 			}
@@ -167,8 +176,13 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 		case len(textList) == 0:
 			w = 1
 		}
-		fused = recall.FuseMinMax([]float64{w, 1 - w}, vecList, textList)
+		gw := 0.0
+		if len(graphList) > 0 {
+			gw = DefaultGraphWeight
+		}
+		fused = recall.FuseMinMax([]float64{w * (1 - gw), (1 - w) * (1 - gw), gw}, vecList, textList, graphList)
 	}
+	graphScore := recall.Normalize(graphList)
 	vecScore := map[uint64]float64{}
 	for _, c := range vecList {
 		vecScore[c.ID] = math.Max(0, c.Score)
@@ -187,7 +201,7 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 			CreatedAt: time.Unix(r.CreatedAt, 0), LastAccessedAt: time.Unix(r.LastAccessedAt, 0)}
 		ret, smart := decay.Score(&policy.Policy, rel, it, now)
 		item := RecallItem{Memory: r.Memory, Score: rel, WeightedScore: rel * ret, SmartScore: smart,
-			VectorScore: vecScore[k], TextScore: textScore[k], Retention: ret}
+			VectorScore: vecScore[k], TextScore: textScore[k], GraphScore: graphScore[k], Retention: ret}
 		items = append(items, item)
 	}
 	e.mu.RUnlock()
@@ -256,6 +270,9 @@ func explain(it *RecallItem, routing string) string {
 	var parts []string
 	if routing != "bm25" {
 		parts = append(parts, fmt.Sprintf("meaning similarity %.2f", it.VectorScore))
+	}
+	if it.GraphScore > 0 {
+		parts = append(parts, fmt.Sprintf("names a queried entity %.2f", it.GraphScore))
 	}
 	if routing != "vector" {
 		if it.TextScore > 0 {

@@ -268,6 +268,12 @@ func (e *Engine) newRecord(in *StoreInput, now int64) *record {
 	return &record{Memory: m}
 }
 
+func (e *Engine) config() NamespaceConfig {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.rec.Config
+}
+
 // maxTxnBytes bounds what one write transaction carries; larger batches
 // are split (Badger caps a transaction at a fraction of its memtable).
 const maxTxnBytes = 1 << 20
@@ -329,9 +335,27 @@ func (e *Engine) writeTxn(ctx context.Context, recs []*record, vecs [][]float32)
 			r.Key = randomUint64()
 		}
 	}
+	// The graph: mentions of a replaced memory go, the new content's are
+	// extracted and resolved (writeMu serializes this).
+	gd := newGraphDelta()
+	cfg := e.config()
+	var replaced []*record
+	for _, r := range recs {
+		e.mu.RLock()
+		old := e.mems[r.Key]
+		e.mu.RUnlock()
+		if old != nil {
+			e.unmention(old, gd)
+			replaced = append(replaced, old)
+		}
+		e.extractInto(r, cfg, gd)
+	}
 	sessionsTouched := map[string]int{}
 	var lastSeq uint64
 	err := e.s.db.Update(ctx, func(tx storage.Txn) error {
+		if err := gd.persist(e, tx); err != nil {
+			return err
+		}
 		for i, r := range recs {
 			idxKey := e.s.memIndexKey(r.ID)
 			owner, err := tx.Get(idxKey)
@@ -381,6 +405,7 @@ func (e *Engine) writeTxn(ctx context.Context, recs []*record, vecs [][]float32)
 	ops := make([]text.Op, len(recs))
 	out := make([]*Memory, len(recs))
 	e.mu.Lock()
+	e.applyGraphLocked(gd, recs, replaced)
 	for i, r := range recs {
 		e.mems[r.Key] = r
 		e.byPub[r.ID] = r.Key
