@@ -25,6 +25,13 @@ func commands() []command {
 		{"serve", "run the HTTP server (default)", runServe},
 		{"bench", "run benchmarks (locomo, recall, ingest, ann, extract)", runBench},
 		{"version", "print the version", runVersion},
+		{"keys", "create, list, rotate and revoke API keys", runKeys},
+		{"ns", "create, list and delete namespaces; show or set their memory policy", runNS},
+		{"store", "store a memory", runStore},
+		{"recall", "recall the memories relevant to a query", runRecall},
+		{"export", "export a namespace as NDJSON", runExport},
+		{"import", "import NDJSON into a namespace (idempotent by id)", runImport},
+		{"mcp", "serve Engram's tools to MCP clients (stdio, or --http ADDR)", runMCP},
 	}
 }
 
