@@ -18,6 +18,7 @@ var (
 	ErrWrongMasterKey    = errors.New("memory: master key does not match the data directory")
 	ErrQuotaExceeded     = errors.New("memory: quota exceeded")
 	ErrLocked            = errors.New("memory: data directory is in use by another process")
+	ErrInvalidBackup     = errors.New("memory: invalid backup file")
 )
 
 // ValidationError reports one bad field of a request.

@@ -25,8 +25,8 @@ import (
 // text index key do not change.
 
 // rotateBatch bounds the rows re-sealed, and rotateScan the rows visited,
-// in one transaction.
-const (
+// in one transaction (variables for tests).
+var (
 	rotateBatch = 256
 	rotateScan  = 2048
 )
