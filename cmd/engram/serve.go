@@ -165,7 +165,11 @@ func openApp(ctx context.Context, data, keyFile string, log *slog.Logger, stdout
 	if err != nil {
 		return nil, err
 	}
-	store, err := memory.Open(data, &memory.Options{MasterKey: mk, Logger: log})
+	emb, err := embedderFromEnv(log)
+	if err != nil {
+		return nil, err
+	}
+	store, err := memory.Open(data, &memory.Options{MasterKey: mk, Logger: log, Embedder: emb})
 	if err != nil {
 		if errors.Is(err, memory.ErrWrongMasterKey) {
 			return nil, fmt.Errorf("the master key does not match the data in %s (nothing was changed)", data)
