@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -83,6 +84,9 @@ func (s *Server) auditRequest(c echo.Context, k *auth.Key, ns string, status int
 	}
 	if ns == "" {
 		ns = clip(c.Param("ns"))
+	}
+	if ns == "" && strings.HasPrefix(action, "namespace.") {
+		ns = target // namespace.create names its namespace as the target
 	}
 	ev := audit.Event{At: s.opts.Now(), RequestID: requestID(c), KeyID: k.ID, OrganizationID: k.OrganizationID,
 		Namespace: ns, Action: action, Target: target, Status: status}
