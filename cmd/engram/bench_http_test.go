@@ -76,8 +76,8 @@ func TestBenchRecallAndIngestCommands(t *testing.T) {
 		t.Fatalf("ingest: exit %d: %s", code, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "BenchmarkIngest/n=250/batch=100/clients=1 250 ") ||
-		!strings.HasPrefix(lines[3], "ingest n=250 batch=100 clients=1 memories/s=") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "BenchmarkIngest/n=250/batch=100/clients=1/extract=true 250 ") ||
+		!strings.HasPrefix(lines[3], "ingest n=250 batch=100 clients=1 extract=true memories/s=") {
 		t.Fatalf("ingest output:\n%s", stdout.String())
 	}
 	if code := run(context.Background(), []string{"bench", "ingest", "--batch", "5000"}, &stdout, &stderr); code != 2 {
