@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -304,15 +303,14 @@ func docKey(sealer interface{ Hash(string, []byte) []byte }, id string) uint64 {
 }
 
 // decodeMeta decodes a metadata object for filters; nil when absent or
-// not an object.
+// not an object. Numbers become float64 (filters compare numbers as
+// float64), so evaluating a filter does not allocate.
 func decodeMeta(raw json.RawMessage) map[string]any {
 	if len(raw) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
 	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil
 	}
 	return m
