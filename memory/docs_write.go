@@ -115,7 +115,8 @@ func (e *Engine) IndexTexts(ctx context.Context, docs []DocInput, field string) 
 
 // DocDelete selects the documents to delete: by ids, by metadata filter,
 // or all of them. IDs and Filter together delete the listed documents
-// that match the filter.
+// that match the filter; All deletes every document that matches Filter
+// (every document without one), whatever IDs says.
 type DocDelete struct {
 	IDs    []string
 	Filter json.RawMessage
