@@ -79,8 +79,11 @@ func TestCLIKeys(t *testing.T) {
 		}
 		t.Fatalf("keys create: %d %s", code, errOut)
 	}
-	var k struct{ KeyID, Key string }
-	if err := json.Unmarshal([]byte(out), &k); err != nil || k.Key == "" {
+	var k struct {
+		KeyID string `json:"key_id"`
+		Key   string `json:"key"`
+	}
+	if err := json.Unmarshal([]byte(out), &k); err != nil || k.Key == "" || !strings.HasPrefix(k.KeyID, "key_") {
 		t.Fatalf("keys create --json = %q", out)
 	}
 	if out := mustCLI(t, srv, "keys", "list"); !strings.Contains(out, k.KeyID) || !strings.Contains(out, "alice") {
