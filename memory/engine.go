@@ -196,9 +196,9 @@ func (e *Engine) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load namespace: %w", err)
 	}
-	ti, err := text.Open(e.s.textDir(rec.ID), sealer.SubKey("text-index"), &text.Options{Logger: e.s.log})
+	ti, err := e.openText(e.s.textDir(rec.ID), sealer.SubKey("text-index"))
 	if err != nil {
-		return fmt.Errorf("open text index: %w", err)
+		return err
 	}
 	e.mu.Lock()
 	e.sealer, e.mems, e.byPub, e.sessions, e.vec, e.text, e.kg = sealer, mems, byPub, sessions, vec, ti, g
@@ -209,6 +209,25 @@ func (e *Engine) load(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// openText opens a namespace's text index. The index is derived state: one
+// that cannot be opened (a crash while it was being created, a damaged
+// file) is destroyed and rebuilt from the change log by catchUpText.
+func (e *Engine) openText(dir string, key []byte) (*text.Index, error) {
+	ti, err := text.Open(dir, key, &text.Options{Logger: e.s.log})
+	if err == nil {
+		return ti, nil
+	}
+	e.s.log.Warn("text index unreadable; rebuilding it from the change log", "ns", e.rec.PublicID, "err", err)
+	if derr := text.Destroy(dir); derr != nil {
+		return nil, fmt.Errorf("open text index: %w (and removing it: %v)", err, derr)
+	}
+	ti, err = text.Open(dir, key, &text.Options{Logger: e.s.log})
+	if err != nil {
+		return nil, fmt.Errorf("open text index: %w", err)
+	}
+	return ti, nil
 }
 
 // catchUpText replays the change log past the text index's checkpoint, so

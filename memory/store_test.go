@@ -258,3 +258,36 @@ func TestDedupOnStoreAndConsolidate(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDamagedTextIndexIsRebuilt damages every file of a namespace's text
+// index; reopening rebuilds it from the change log.
+func TestDamagedTextIndexIsRebuilt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir, nil)
+	e, _ := s.EnsureNamespace(ctx, "o", "t", true)
+	if _, _, err := e.Store(ctx, StoreInput{AgentID: "a", Content: "the heron waits by the river"}); err != nil {
+		t.Fatal(err)
+	}
+	textDir := s.textDir(e.id)
+	s.Close()
+	damaged := 0
+	err := walkFiles(textDir, func(path string, fi os.FileInfo) {
+		if os.WriteFile(path, []byte("garbage"), 0o600) == nil {
+			damaged++
+		}
+	})
+	if err != nil || damaged == 0 {
+		t.Fatalf("damaged %d files: %v", damaged, err)
+	}
+	s = openTest(t, dir, nil)
+	defer s.Close()
+	e, err = s.Engine(ctx, "o", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _, err := e.Recall(ctx, RecallInput{Query: "heron", Routing: "bm25"})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("after rebuild: %v %v", items, err)
+	}
+}
