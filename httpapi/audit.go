@@ -51,6 +51,8 @@ var auditActions = map[string]string{
 	"GET /v1/audit":                           "audit.list",
 	"GET /v1/audit/verify":                    "audit.verify",
 	"GET /v1/namespaces/:ns/export":           "namespace.export",
+	"POST /v1/namespaces/:ns/rotate-key":      "namespace.rotate_key",
+	"GET /v1/admin/backup":                    "server.backup",
 	"POST /v1/namespaces/:ns/import":          "namespace.import",
 	"POST /v1/namespaces/:ns/vectors":         "vectors.upsert",
 	"POST /v1/namespaces/:ns/vectors/delete":  "vectors.delete",

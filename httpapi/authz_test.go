@@ -109,6 +109,9 @@ func authzRoutes() []authzRoute {
 		{method: "PATCH", path: "/v1/namespaces/:ns/config", need: a, ok: okStatus, out: denyNS, body: fixed(map[string]any{"extract_entities": true})},
 		{method: "PUT", path: "/v1/namespaces/:ns/config", need: a, ok: okStatus, out: denyNS, body: fixed(map[string]any{"extract_entities": true})},
 		{method: "GET", path: "/v1/namespaces/:ns/export", need: a, ok: okStatus, out: denyNS},
+		{method: "POST", path: "/v1/namespaces/:ns/rotate-key", need: a, ok: want{202, ""}, out: denyNS},
+		// A super_admin's grants do not narrow a whole-server backup.
+		{method: "GET", path: "/v1/admin/backup", need: sa, ok: okStatus, out: okStatus},
 		{method: "POST", path: "/v1/namespaces/:ns/import", need: a, ok: okStatus, out: denyNS,
 			body: fixed(`{"agent_id":"agent-1","content":"an imported note"}` + "\n")},
 

@@ -28,6 +28,8 @@ type testEnv struct {
 	audit *audit.Log
 	api   *httpapi.Server
 	srv   *httptest.Server
+	// header, when set, is added to every request (see doHeader).
+	header http.Header
 }
 
 func testMasterKey(tb testing.TB) seal.MasterKey {
@@ -143,6 +145,9 @@ func (e *testEnv) do(method, path, key string, body any) resp {
 	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for name, vals := range e.header {
+		req.Header[name] = vals
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

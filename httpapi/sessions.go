@@ -147,6 +147,8 @@ func (s *Server) listAgents(c echo.Context) error {
 	var names []string
 	if err == nil {
 		names = []string{name}
+	} else if c.QueryParam("namespace") != "" || c.Request().Header.Get("X-Namespace") != "" {
+		return err // a namespace was named and does not resolve: never fall back to all
 	} else {
 		for _, n := range s.store.Namespaces(k.OrganizationID) {
 			if k.Allows(n) {
