@@ -13,10 +13,10 @@ import (
 
 func TestBenchANNSynthetic(t *testing.T) {
 	rng, _ := newTestRand(t)
-	data := clustered(rng, 3100, 32, 30, 0.5)
+	data := clustered(rng, 1600, 16, 30, 0.5)
 	var out bytes.Buffer
 	res, err := BenchANN(context.Background(), ANNConfig{
-		Base: data[:3000], Queries: data[3000:], Efs: []int{16, 64}, Runs: 1, EfConstruction: 64,
+		Base: data[:1500], Queries: data[1500:], Efs: []int{16, 64}, Runs: 1, EfConstruction: 64,
 	}, &out)
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +66,10 @@ func TestBenchANNHnswlib(t *testing.T) {
 		t.Skipf("python3-hnswlib not installed: %v", err)
 	}
 	rng, _ := newTestRand(t)
-	data := clustered(rng, 2050, 16, 20, 0.5)
+	data := clustered(rng, 1050, 16, 20, 0.5)
 	var out bytes.Buffer
 	res, err := BenchANN(context.Background(), ANNConfig{
-		Base: data[:2000], Queries: data[2000:], Efs: []int{32}, Runs: 2, EfConstruction: 64, Hnswlib: true, JSON: true,
+		Base: data[:1000], Queries: data[1000:], Efs: []int{32}, Runs: 2, EfConstruction: 64, Hnswlib: true, JSON: true,
 	}, &out)
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func (ix *Index) exactWorkers(q []float32, k int, filter func(uint64) bool, work
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := w*chunk, min(n, (w+1)*chunk)
-		heaps[w] = make(maxHeap, 0, k+1)
+		heaps[w] = make(maxHeap, 0, min(k, hi-lo)+1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

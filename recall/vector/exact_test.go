@@ -62,7 +62,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 
 func TestExactMatchesBruteForce(t *testing.T) {
 	for _, m := range []Metric{Cosine, Euclidean, Dot} {
-		for _, n := range []int{50, 3000, 25000} {
+		for _, n := range []int{50, 3000, parallelScanMin + 500} {
 			t.Run(fmt.Sprintf("metric=%v/n=%d", m, n), func(t *testing.T) {
 				rng, _ := newTestRand(t)
 				const dim = 37
@@ -84,7 +84,7 @@ func TestExactMatchesBruteForce(t *testing.T) {
 					"rare": func(id uint64) bool { return id%97 == 0 },
 				}
 				for name, f := range filters {
-					for range 5 {
+					for range 3 {
 						q := randVecs(rng, 1, dim)[0]
 						hits, err := ix.Search(q, 10, f)
 						if err != nil {
@@ -235,6 +235,12 @@ func TestSearchErrors(t *testing.T) {
 	}
 	if hits, err := ix.Search([]float32{1, 0, 0, 0}, 3, nil); err != nil || len(hits) != 0 {
 		t.Fatalf("empty index: %v, %v", hits, err)
+	}
+	for i := range 30 {
+		ix.Upsert(uint64(i), []float32{float32(i), 1, 0, 0})
+	}
+	if hits, err := ix.Search([]float32{1, 0, 0, 0}, 1<<40, nil); err != nil || len(hits) != 30 {
+		t.Fatalf("huge k: %d hits, %v; want 30", len(hits), err)
 	}
 	_ = rand.Int
 }
