@@ -19,6 +19,12 @@ import (
 //	nsID 'm' memKey           memory record (sealed)
 //	nsID 'v' memKey           memory vector (sealed)
 //	nsID 's' sessKey          session (sealed)
+//	nsID 'e' entKey           knowledge-graph entity (sealed; graph.go)
+//	nsID 'r' relKey           knowledge-graph relation (sealed; graph.go)
+//	nsID 'l' linkKey          explicit memory link (sealed; graph.go)
+//	nsID 'd' hash(doc id)     namespace document (sealed; docs.go)
+//	nsID 00 FF 'c' seq        change log (memory/storage; memories "put"/"del",
+//	                          documents "dput"/"ddel")
 //
 // memory/auth owns 0x00 'K', 'k', 'O', 'U'; memory/audit owns 0x00 'A'.
 const (
