@@ -58,7 +58,7 @@ func openEnv(tb testing.TB, dir string, opts *httpapi.Options) *testEnv {
 	if opts != nil && opts.Now != nil {
 		authOpts = &auth.Options{Now: opts.Now}
 	}
-	keys, err := auth.NewManager(store.DB(), mk.Derive("api-key-pepper"), authOpts)
+	keys, err := auth.NewManager(store.DB(), store.Pepper(), authOpts)
 	if err != nil {
 		tb.Fatal(err)
 	}
