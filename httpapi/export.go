@@ -38,8 +38,8 @@ func (s *Server) exportNamespace(c echo.Context) error {
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	n := 0
-	err = e.Export(c.Request().Context(), withEmb, func(r *memory.ExportRecord) error {
-		if err := enc.Encode(r); err != nil {
+	err = e.Export(c.Request().Context(), withEmb, func(line any) error {
+		if err := enc.Encode(line); err != nil {
 			return err
 		}
 		if n++; n%exportFlushEvery == 0 {
@@ -63,6 +63,12 @@ type importLine struct {
 	memory.StoreInput
 }
 
+// importRelationLine is a relation line of an import.
+type importRelationLine struct {
+	memory.ExportRelation
+	line int
+}
+
 // maxImportLine bounds one NDJSON line (a memory with its embedding).
 const maxImportLine = 4 << 20
 
@@ -76,13 +82,15 @@ type importFailure struct {
 
 // importNamespace handles POST /v1/namespaces/{ns}/import: NDJSON in (as
 // exported), the namespace created if needed, idempotent by memory id.
-// Lines of kinds other than "memory" are skipped.
+// Entity lines are skipped (entities are re-extracted from the memories);
+// relations written directly are re-created after the memories, extracted
+// ones come back with their memories.
 func (s *Server) importNamespace(c echo.Context) error {
 	name, err := s.pathNamespace(c, auth.PermAdmin)
 	if err != nil {
 		return err
 	}
-	items, lines, skipped, failures, err := readImport(c)
+	items, lines, rels, skipped, failures, err := readImport(c)
 	if err != nil {
 		return err
 	}
@@ -97,6 +105,21 @@ func (s *Server) importNamespace(c echo.Context) error {
 	for _, f := range res.Failures {
 		failures = append(failures, importFailure{Line: lines[f.Index], Error: f.Reason})
 	}
+	if len(rels) > 0 {
+		rs := make([]memory.ExportRelation, len(rels))
+		for i := range rels {
+			rs[i] = rels[i].ExportRelation
+		}
+		rres, err := e.ImportRelations(c.Request().Context(), rs)
+		if err != nil {
+			return err
+		}
+		res.Imported += rres.Imported
+		res.Skipped += rres.Skipped
+		for _, f := range rres.Failures {
+			failures = append(failures, importFailure{Line: rels[f.Index].line, Error: f.Reason})
+		}
+	}
 	nErr := len(failures)
 	if len(failures) > maxImportFailures {
 		failures = failures[:maxImportFailures]
@@ -107,8 +130,9 @@ func (s *Server) importNamespace(c echo.Context) error {
 }
 
 // readImport parses the NDJSON body into store inputs and their line
-// numbers; bad lines become failures, lines of other kinds are skipped.
-func readImport(c echo.Context) (items []memory.StoreInput, lines []int, skipped int, failures []importFailure, err error) {
+// numbers, and relations; bad lines become failures, entity lines and
+// unknown kinds are skipped.
+func readImport(c echo.Context) (items []memory.StoreInput, lines []int, rels []importRelationLine, skipped int, failures []importFailure, err error) {
 	sc := bufio.NewScanner(c.Request().Body)
 	sc.Buffer(make([]byte, 0, 64<<10), maxImportLine)
 	for n := 1; sc.Scan(); n++ {
@@ -121,7 +145,18 @@ func readImport(c echo.Context) (items []memory.StoreInput, lines []int, skipped
 			failures = append(failures, importFailure{Line: n, Error: toAPIError(err).Message})
 			continue
 		}
-		if l.Kind != "" && l.Kind != memory.ExportKindMemory {
+		switch l.Kind {
+		case "", memory.ExportKindMemory:
+		case memory.ExportKindRelation:
+			var r importRelationLine
+			if err := decodeBytes(b, &r.ExportRelation); err != nil {
+				failures = append(failures, importFailure{Line: n, Error: toAPIError(err).Message})
+				continue
+			}
+			r.line = n
+			rels = append(rels, r)
+			continue
+		default:
 			skipped++
 			continue
 		}
@@ -132,12 +167,12 @@ func readImport(c echo.Context) (items []memory.StoreInput, lines []int, skipped
 	if err := sc.Err(); err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return nil, nil, 0, nil, err
+			return nil, nil, nil, 0, nil, err
 		}
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, nil, 0, nil, badRequest("body", "a line is longer than 4 MiB")
+			return nil, nil, nil, 0, nil, badRequest("body", "a line is longer than 4 MiB")
 		}
-		return nil, nil, 0, nil, badRequest("body", "could not be read")
+		return nil, nil, nil, 0, nil, badRequest("body", "could not be read")
 	}
-	return items, lines, skipped, failures, nil
+	return items, lines, rels, skipped, failures, nil
 }

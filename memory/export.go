@@ -7,11 +7,53 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/engramhq/engram/graph"
 	"github.com/engramhq/engram/memory/storage"
 )
 
-// ExportKindMemory is the "kind" of a memory line in an export.
-const ExportKindMemory = "memory"
+// The "kind" of each line of an export.
+const (
+	ExportKindMemory   = "memory"
+	ExportKindEntity   = "entity"
+	ExportKindRelation = "relation"
+)
+
+// ExportEntity is an entity line of an export. Entities are derived from
+// memories: an import re-extracts them and skips these lines.
+type ExportEntity struct {
+	Kind         string   `json:"kind"`
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Type         string   `json:"type"`
+	Aliases      []string `json:"aliases"`
+	MentionCount int      `json:"mention_count"`
+	FirstSeen    int64    `json:"first_seen"`
+	LastSeen     int64    `json:"last_seen"`
+}
+
+// ExportRelation is a relation line of an export. SourceName and
+// TargetName let an import find the entities on another server, whose ids
+// differ.
+type ExportRelation struct {
+	Kind            string   `json:"kind"`
+	ID              string   `json:"id"`
+	Source          string   `json:"source"`
+	Target          string   `json:"target"`
+	SourceName      string   `json:"source_name"`
+	TargetName      string   `json:"target_name"`
+	Relation        string   `json:"relation"`
+	Weight          float64  `json:"weight"`
+	ValidFrom       int64    `json:"valid_from"`
+	ValidTo         *int64   `json:"valid_to,omitempty"`
+	SourceMemoryIDs []string `json:"source_memory_ids"`
+	CreatedAt       int64    `json:"created_at"`
+}
+
+// manual reports whether a relation was written directly rather than
+// extracted from memories.
+func (r *ExportRelation) manual() bool {
+	return len(r.SourceMemoryIDs) == 1 && r.SourceMemoryIDs[0] == "manual"
+}
 
 // ExportRecord is one line of a namespace export (NDJSON): a memory in its
 // wire shape, tagged with its kind, with its vector when asked for.
@@ -24,11 +66,111 @@ type ExportRecord struct {
 // exportChunk is how many vectors one read transaction fetches.
 const exportChunk = 256
 
-// Export calls fn for every memory of the namespace, oldest first, with
-// its vector when withEmbeddings. It works on a snapshot of the memory
-// list taken at the start; a memory deleted meanwhile is still exported.
-// It stops at the first error of fn or ctx.
-func (e *Engine) Export(ctx context.Context, withEmbeddings bool, fn func(*ExportRecord) error) error {
+// Export calls fn with every memory of the namespace (*ExportRecord),
+// oldest first, with its vector when withEmbeddings, then every entity
+// (*ExportEntity) and relation (*ExportRelation) of its graph. It works on
+// snapshots; a memory deleted meanwhile is still exported. It stops at the
+// first error of fn or ctx.
+func (e *Engine) Export(ctx context.Context, withEmbeddings bool, fn func(line any) error) error {
+	if err := e.exportMemories(ctx, withEmbeddings, fn); err != nil {
+		return err
+	}
+	ents, rels := e.graphSnapshot()
+	for i := range ents {
+		if err := fn(&ents[i]); err != nil {
+			return err
+		}
+	}
+	for i := range rels {
+		if err := fn(&rels[i]); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// graphSnapshot copies the namespace's entities and relations in export
+// form, in id order.
+func (e *Engine) graphSnapshot() ([]ExportEntity, []ExportRelation) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	g := e.kg
+	if g == nil {
+		return nil, nil
+	}
+	ents := make([]ExportEntity, 0, len(g.ents))
+	for _, en := range g.ents {
+		ents = append(ents, ExportEntity{Kind: ExportKindEntity, ID: en.ID, Name: en.Name, Type: en.Type,
+			Aliases: append([]string{}, en.Aliases...), MentionCount: en.MentionCount, FirstSeen: en.FirstSeen, LastSeen: en.LastSeen})
+	}
+	rels := make([]ExportRelation, 0, len(g.rels))
+	for _, r := range g.rels {
+		x := ExportRelation{Kind: ExportKindRelation, ID: r.ID, Source: r.Source, Target: r.Target, Relation: r.Relation,
+			Weight: r.Weight, ValidFrom: r.ValidFrom, ValidTo: r.ValidTo, CreatedAt: r.CreatedAt,
+			SourceMemoryIDs: append([]string{}, r.SourceMemoryIDs...)}
+		if en := g.ents[r.Source]; en != nil {
+			x.SourceName = en.Name
+		}
+		if en := g.ents[r.Target]; en != nil {
+			x.TargetName = en.Name
+		}
+		rels = append(rels, x)
+	}
+	slices.SortFunc(ents, func(a, b ExportEntity) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(rels, func(a, b ExportRelation) int { return cmp.Compare(a.ID, b.ID) })
+	return ents, rels
+}
+
+// ImportRelations re-creates the relations that were written directly
+// (not extracted: those come back with their memories, and are skipped).
+// A relation the namespace already holds (same entity names, relation and
+// valid_from) is skipped, so importing twice adds nothing.
+func (e *Engine) ImportRelations(ctx context.Context, rels []ExportRelation) (ImportResult, error) {
+	var res ImportResult
+	for i := range rels {
+		r := &rels[i]
+		if !r.manual() || e.hasRelation(r) {
+			res.Skipped++
+			continue
+		}
+		vf := r.ValidFrom
+		w := r.Weight
+		_, err := e.AddRelation(ctx, RelationInput{Source: r.SourceName, Target: r.TargetName, Relation: r.Relation,
+			ValidFrom: &vf, ValidTo: r.ValidTo, Weight: &w})
+		var ve *ValidationError
+		switch {
+		case errors.As(err, &ve):
+			res.Failures = append(res.Failures, ImportFailure{Index: i, Reason: err.Error()})
+		case err != nil:
+			return res, err
+		default:
+			res.Imported++
+		}
+	}
+	return res, nil
+}
+
+func (e *Engine) hasRelation(r *ExportRelation) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	g := e.kg
+	if g == nil {
+		return false
+	}
+	src, dst := g.byName[graph.Normalize(r.SourceName)], g.byName[graph.Normalize(r.TargetName)]
+	if src == "" || dst == "" {
+		return false
+	}
+	for rid := range g.relsOf[src] {
+		x := g.rels[rid]
+		if x.Target == dst && x.Relation == r.Relation && x.ValidFrom == r.ValidFrom {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) exportMemories(ctx context.Context, withEmbeddings bool, fn func(line any) error) error {
 	e.mu.RLock()
 	recs := make([]record, 0, len(e.mems))
 	for _, r := range e.mems {

@@ -10,8 +10,10 @@ import (
 func exportAll(tb testing.TB, e *Engine, withEmb bool) []ExportRecord {
 	tb.Helper()
 	var out []ExportRecord
-	err := e.Export(context.Background(), withEmb, func(r *ExportRecord) error {
-		out = append(out, *r)
+	err := e.Export(context.Background(), withEmb, func(line any) error {
+		if r, ok := line.(*ExportRecord); ok {
+			out = append(out, *r)
+		}
 		return nil
 	})
 	if err != nil {
@@ -128,5 +130,48 @@ func TestImportFailuresAndConflicts(t *testing.T) {
 	}
 	if got, err := a.Get(ctx, m.ID); err != nil || got.Content != "owned by a" {
 		t.Fatalf("a's memory changed: %+v, %v", got, err)
+	}
+}
+
+func TestExportImportRelations(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	src, _ := s.EnsureNamespace(ctx, "org_a", "src", true)
+	if _, _, err := src.Store(ctx, StoreInput{AgentID: "bot", Content: "Alice Smith works at Acme Corp in Berlin."}); err != nil {
+		t.Fatal(err)
+	}
+	from := int64(1_700_000_000)
+	if _, err := src.AddRelation(ctx, RelationInput{Source: "Alice Smith", Target: "Project Falcon", Relation: "leads", ValidFrom: &from}); err != nil {
+		t.Fatal(err)
+	}
+	var ents, rels int
+	var lines []ExportRelation
+	err := src.Export(ctx, false, func(line any) error {
+		switch l := line.(type) {
+		case *ExportEntity:
+			ents++
+		case *ExportRelation:
+			rels++
+			lines = append(lines, *l)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents < 2 || rels < 1 {
+		t.Fatalf("exported %d entities and %d relations", ents, rels)
+	}
+	dst, _ := s.EnsureNamespace(ctx, "org_a", "dst", true)
+	for i, want := range []int{1, 0} {
+		res, err := dst.ImportRelations(ctx, lines)
+		if err != nil || res.Imported != want || len(res.Failures) != 0 {
+			t.Fatalf("import %d = %+v, %v; want %d imported", i, res, err, want)
+		}
+	}
+	got, err := dst.Relations("Project Falcon", "leads", nil)
+	if err != nil || len(got) != 1 || got[0].ValidFrom != from {
+		t.Fatalf("imported relations = %+v, %v", got, err)
 	}
 }
