@@ -61,6 +61,7 @@ type locomoResult struct {
 	Skipped        int             `json:"skipped_questions"`
 	DateFallbacks  int             `json:"date_fallbacks"`
 	K              int             `json:"k"`
+	Extract        bool            `json:"extract_entities"`
 	Runs           int             `json:"runs"`
 	IngestSeconds  float64         `json:"ingest_seconds"`
 	DefaultFusion  string          `json:"default_fusion"`
@@ -83,6 +84,7 @@ func runBenchLocomo(ctx context.Context, args []string, stdout, stderr io.Writer
 	sweepWeights := fs.String("sweep-weights", "0.3,0.5,0.7", "minmax vector weights tried by --sweep")
 	decayCmp := fs.Bool("decay", false, "also run hybrid with flat decay (retention 1) to show decay's effect")
 	runs := fs.Int("runs", 1, "recall passes per configuration; latency figures are medians over passes")
+	extract := fs.Bool("extract", true, "entity extraction on write (the namespace default; feeds graph candidates into hybrid recall)")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -155,7 +157,7 @@ func runBenchLocomo(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		convs = append(convs, c)
 	}
-	res, err := benchLocomo(ctx, convs, configs, *k, *runs)
+	res, err := benchLocomo(ctx, convs, configs, *k, *runs, *extract)
 	if err != nil {
 		return err
 	}
@@ -186,14 +188,14 @@ func configSuffix(c locomoConfig) string {
 
 // benchLocomo stores every conversation in its own namespace of a fresh
 // temporary store and evaluates each configuration on every question.
-func benchLocomo(ctx context.Context, convs []*locomoConv, configs []locomoConfig, k, runs int) (*locomoResult, error) {
+func benchLocomo(ctx context.Context, convs []*locomoConv, configs []locomoConfig, k, runs int, extract bool) (*locomoResult, error) {
 	st, _, cleanup, err := benchStore(memory.Options{})
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
 	const org = "bench"
-	res := &locomoResult{Conversations: len(convs), K: k, Runs: runs, DefaultFusion: memory.DefaultFusion, DefaultWeight: memory.DefaultVectorWeight}
+	res := &locomoResult{Conversations: len(convs), K: k, Runs: runs, Extract: extract, DefaultFusion: memory.DefaultFusion, DefaultWeight: memory.DefaultVectorWeight}
 	engines := make([]*memory.Engine, len(convs))
 	diaOf := make([]map[string]string, len(convs))
 	start := time.Now()
@@ -201,6 +203,9 @@ func benchLocomo(ctx context.Context, convs []*locomoConv, configs []locomoConfi
 		e, err := st.EnsureNamespace(ctx, org, nsName(c.Name), true)
 		if err != nil {
 			return nil, fmt.Errorf("conversation %s: %w", c.Name, err)
+		}
+		if _, err := st.UpdateConfig(ctx, org, nsName(c.Name), fmt.Appendf(nil, `{"extract_entities":%t}`, extract)); err != nil {
+			return nil, fmt.Errorf("conversation %s: namespace config: %w", c.Name, err)
 		}
 		engines[i], diaOf[i] = e, map[string]string{}
 		for lo := 0; lo < len(c.Turns); lo += 500 {
@@ -374,8 +379,8 @@ func locomoSummary(r *locomoResult) string {
 // configuration, category and conversation, then the summary line.
 func writeLocomoText(w io.Writer, r *locomoResult) error {
 	lw := &lineWriter{w: w}
-	lw.printf("# locomo files=%s turns=%d questions=%d skipped=%d date_fallbacks=%d ingest_s=%.2f runs=%d default_fusion=%s default_vector_weight=%g as_of=end+1d loadavg=%s",
-		strings.Join(r.Files, ","), r.Turns, r.Questions, r.Skipped, r.DateFallbacks, r.IngestSeconds, r.Runs, r.DefaultFusion, r.DefaultWeight, r.LoadAvg)
+	lw.printf("# locomo files=%s turns=%d questions=%d skipped=%d date_fallbacks=%d ingest_s=%.2f runs=%d default_fusion=%s default_vector_weight=%g extract_entities=%t as_of=end+1d loadavg=%s",
+		strings.Join(r.Files, ","), r.Turns, r.Questions, r.Skipped, r.DateFallbacks, r.IngestSeconds, r.Runs, r.DefaultFusion, r.DefaultWeight, r.Extract, r.LoadAvg)
 	ks := []string{"5", "10", "20"}
 	if k := strconv.Itoa(r.K); !containsStr(ks, k) {
 		ks = append(ks, k)

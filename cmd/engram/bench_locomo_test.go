@@ -183,7 +183,7 @@ func TestBenchLocomoFixture(t *testing.T) {
 	c := loadTiny(t)
 	configs := []locomoConfig{{Label: "bm25", Routing: "bm25"}, {Label: "vector", Routing: "vector"},
 		{Label: "hybrid", Routing: "hybrid"}, {Label: "hybrid/decay=flat", Routing: "hybrid", Flat: true}}
-	res, err := benchLocomo(context.Background(), []*locomoConv{c}, configs, 1, 1)
+	res, err := benchLocomo(context.Background(), []*locomoConv{c}, configs, 1, 1, true)
 	if err != nil {
 		t.Fatal(err)
 	}
