@@ -3,11 +3,14 @@ package httpapi_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/engramhq/engram/memory"
 )
 
 // exportLines returns the memory lines of an export answer.
@@ -103,7 +106,10 @@ func TestExportImportGraphHTTP(t *testing.T) {
 	env := newEnv(t, nil)
 	mustOK(t, env.root("POST", "/v1/memory/store", map[string]any{"namespace": "g", "agent_id": "bot",
 		"content": "Marie Curie worked at the University of Paris."}))
-	mustOK(t, env.root("POST", "/v1/namespaces/g/relations", map[string]any{"source": "Marie Curie", "target": "Radium", "relation": "discovered", "valid_from": 1_000_000_000}))
+	from := int64(1_000_000_000)
+	if _, err := engineOf(t, env, "g").AddRelation(context.Background(), memory.RelationInput{Source: "Marie Curie", Target: "Radium", Relation: "discovered", ValidFrom: &from}); err != nil {
+		t.Fatal(err)
+	}
 	body := env.root("GET", "/v1/namespaces/g/export", nil).body
 	kinds := map[string]int{}
 	sc := bufio.NewScanner(bytes.NewReader(body))
@@ -128,8 +134,23 @@ func TestExportImportGraphHTTP(t *testing.T) {
 			t.Fatalf("import %d = %v", i, got)
 		}
 	}
-	rels := mustOK(t, env2.root("GET", "/v1/namespaces/g/relations?relation=discovered", nil))
-	if n := len(rels["relations"].([]any)); n != 1 {
-		t.Fatalf("after two imports: %d discovered relations, want 1: %v", n, rels)
+	rels, err := engineOf(t, env2, "g").Relations("Radium", "discovered", nil)
+	if err != nil || len(rels) != 1 || rels[0].ValidFrom != from {
+		t.Fatalf("after two imports: %+v, %v; want one discovered relation", rels, err)
 	}
+}
+
+// engineOf opens a namespace of the root key's organization.
+func engineOf(tb testing.TB, env *testEnv, ns string) *memory.Engine {
+	tb.Helper()
+	ctx := context.Background()
+	k, err := env.keys.Verify(ctx, testRootKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e, err := env.store.Engine(ctx, k.OrganizationID, ns)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
 }

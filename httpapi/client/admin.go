@@ -180,7 +180,7 @@ type AuditQuery struct {
 // AuditEvent is one audited action.
 type AuditEvent struct {
 	ID             string `json:"id"`
-	At             any    `json:"at"`
+	At             int64  `json:"at"`
 	RequestID      string `json:"request_id"`
 	KeyID          string `json:"key_id"`
 	OrganizationID string `json:"organization_id"`

@@ -51,6 +51,13 @@ func TestKeysRoutes(t *testing.T) {
 	if _, err := newClient(t, srv.URL, rot.NewKey, nil).WhoAmI(ctx); !client.IsUnauthorized(err) {
 		t.Fatalf("revoked key still works: %v", err)
 	}
+	page, err := c.AuditEvents(ctx, client.AuditQuery{Limit: 50})
+	if err != nil || len(page.Events) == 0 {
+		t.Fatalf("audit = %+v, %v", page, err)
+	}
+	if v, err := c.VerifyAudit(ctx); err != nil || !v.OK {
+		t.Fatalf("audit verify = %+v, %v", v, err)
+	}
 }
 
 func TestDocumentRoutes(t *testing.T) {

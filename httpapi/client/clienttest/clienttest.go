@@ -14,6 +14,7 @@ import (
 
 	"github.com/engramhq/engram/httpapi"
 	"github.com/engramhq/engram/memory"
+	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
 	"github.com/engramhq/engram/memory/seal"
 )
@@ -73,9 +74,13 @@ func New(dir string, opts *Options) (*Server, error) {
 		}
 		return nil, err
 	}
-	keys, err := auth.NewManager(store.DB(), mk.Derive("api-key-pepper"), nil)
+	keys, err := auth.NewManager(store.DB(), store.Pepper(), nil)
 	if err != nil {
 		return fail(err, store.Close)
+	}
+	alog, err := audit.Open(store.DB(), nil)
+	if err != nil {
+		return fail(err, keys.Close, store.Close)
 	}
 	ctx := context.Background()
 	if _, err := keys.Bootstrap(ctx, RootKey); err != nil {
@@ -88,7 +93,7 @@ func New(dir string, opts *Options) (*Server, error) {
 	if o.RateLimit.Rate == 0 {
 		o.RateLimit = auth.Limit{Rate: 10000, Burst: 10000}
 	}
-	srv, err := httpapi.New(httpapi.Options{Store: store, Keys: keys, DefaultRateLimit: o.RateLimit})
+	srv, err := httpapi.New(httpapi.Options{Store: store, Keys: keys, Audit: alog, DefaultRateLimit: o.RateLimit})
 	if err != nil {
 		return fail(err, keys.Close, store.Close)
 	}
