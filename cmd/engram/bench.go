@@ -30,6 +30,7 @@ func benchCommands() []command {
 		{"ingest", "memories/s through the batch store over HTTP", runBenchIngest},
 		{"ann", "HNSW recall and queries/s against exact search (and hnswlib)", runBenchANN},
 		{"extract", "entity and relation precision/recall/F1 of graph extraction", runBenchExtract},
+		{"tenants", "RSS and cold-open latency with N namespaces in one store (bounded open engines)", runBenchTenants},
 	}
 }
 

@@ -24,6 +24,10 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP server (default)", runServe},
 		{"bench", "run benchmarks (locomo, recall, ingest, ann, extract)", runBench},
+		{"rekey", "rewrap the keyring and namespace keys under a new master key (offline)", runRekey},
+		{"backup", "write a backup of a stopped server's data directory", runBackup},
+		{"restore", "restore a backup into an empty data directory", runRestore},
+		{"reliability", "run the reliability battery (crash, load, hostile input, isolation, canary)", runReliability},
 		{"version", "print the version", runVersion},
 		{"keys", "create, list, rotate and revoke API keys", runKeys},
 		{"ns", "create, list and delete namespaces; show or set their memory policy", runNS},
