@@ -134,11 +134,7 @@ func dispatch(group string, subs []subcommand, args []string, stdout, stderr io.
 	}
 	for _, s := range subs {
 		if s.name == args[0] {
-			err := s.run(args[1:], stdout, stderr)
-			if errors.Is(err, errHelp) {
-				return nil
-			}
-			return err
+			return quiet(s.run(args[1:], stdout, stderr))
 		}
 	}
 	fmt.Fprintf(stderr, "engram %s: unknown command %q\n", group, args[0])

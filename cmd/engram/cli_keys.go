@@ -135,10 +135,19 @@ func keysRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// quiet turns the end of a -h into success.
+// quiet turns the end of a -h into success and a server's error into
+// one readable line: "namespace not found (404 NAMESPACE_NOT_FOUND)".
 func quiet(err error) error {
-	if errors.Is(err, errHelp) {
+	var e *client.Error
+	switch {
+	case errors.Is(err, errHelp):
 		return nil
+	case errors.As(err, &e):
+		msg := fmt.Sprintf("%s (%d %s", e.Message, e.Status, e.Code)
+		if e.Details != "" {
+			msg += "; " + e.Details
+		}
+		return errors.New(msg + ")")
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -161,7 +162,9 @@ func nsPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		var mp client.MemoryPolicy
 		b, _ := json.Marshal(patch)
-		if err := json.Unmarshal(b, &mp); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&mp); err != nil {
 			return fmt.Errorf("--set: %v", err)
 		}
 		p, err = c.UpdateMemoryPolicy(ctx, pos[0], mp)

@@ -61,10 +61,13 @@ func TestCLIMemoryNamespacesKeys(t *testing.T) {
 	if !strings.Contains(out, "episodic_ttl_seconds") || !strings.Contains(out, "3600") {
 		t.Fatalf("ns policy --set = %q", out)
 	}
+	if _, errOut, code := cli(t, srv, "ns", "policy", "notes", "--set", "no_such_field=1"); code != 1 || !strings.Contains(errOut, "no_such_field") {
+		t.Fatalf("ns policy --set with an unknown field: code %d, %q", code, errOut)
+	}
 	if _, errOut, code := cli(t, srv, "ns", "delete", "notes"); code != 2 || !strings.Contains(errOut, "--yes") {
 		t.Fatalf("ns delete without --yes: code %d, %q", code, errOut)
 	}
-	if _, errOut, code := cli(t, srv, "recall", "--ns", "elsewhere", "x"); code != 1 || !strings.Contains(errOut, "NAMESPACE_NOT_FOUND") {
+	if _, errOut, code := cli(t, srv, "recall", "--ns", "elsewhere", "x"); code != 1 || !strings.Contains(errOut, "engram recall: namespace not found (404 NAMESPACE_NOT_FOUND)") {
 		t.Fatalf("recall in a missing namespace: code %d, stderr %q", code, errOut)
 	}
 	mustCLI(t, srv, "ns", "delete", "notes", "--yes")

@@ -176,3 +176,24 @@ func TestMCPStreamableHTTP(t *testing.T) {
 		t.Fatalf("recall over HTTP: %s", text)
 	}
 }
+
+func TestMCPGraphTools(t *testing.T) {
+	srv := clienttest.Start(t, nil)
+	cs := mcpSession(t, clienttest.RootKey, srv)
+	if text, isErr := callTool(t, cs, "store", map[string]any{"namespace": "kg", "content": "Grace Hopper worked at the Harvard Computation Lab."}); isErr {
+		t.Fatalf("store: %s", text)
+	}
+	text, isErr := callTool(t, cs, "entities", map[string]any{"namespace": "kg", "query": "grace"})
+	if isErr && strings.Contains(text, "ROUTE_NOT_FOUND") {
+		t.Skip("knowledge-graph routes are not served yet")
+	}
+	if isErr || !strings.Contains(text, "Grace Hopper") {
+		t.Fatalf("entities: %s", text)
+	}
+	if text, isErr = callTool(t, cs, "graph_traverse", map[string]any{"namespace": "kg", "start": []string{"Grace Hopper"}}); isErr || !strings.Contains(text, "Harvard") {
+		t.Fatalf("graph_traverse: %s", text)
+	}
+	if text, isErr = callTool(t, cs, "entities", map[string]any{}); !isErr || !strings.Contains(text, "namespace is required") {
+		t.Fatalf("entities without a namespace: isError=%v %s", isErr, text)
+	}
+}
