@@ -33,3 +33,8 @@ bench-ingest: build
 
 bench-extract: build
 	./bin/engram bench extract
+
+# The reliability battery, full profile: 20 SIGKILL cycles, 60 s of load,
+# hostile input, isolation probes, canary scan (see docs/operations.md).
+reliability: build
+	./bin/engram reliability --profile full
