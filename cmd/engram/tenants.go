@@ -25,8 +25,12 @@ type tenantsResult struct {
 	LoadSeconds       float64 `json:"load_seconds"`
 	MemoriesPerSecond float64 `json:"memories_per_second"`
 	RSSAfterLoadMB    float64 `json:"rss_after_load_mb"`
+	AnonAfterLoadMB   float64 `json:"rss_anon_after_load_mb"`
+	FileAfterLoadMB   float64 `json:"rss_file_after_load_mb"`
 	HeapAfterLoadMB   float64 `json:"heap_after_load_mb"`
 	RSSAfterTouchMB   float64 `json:"rss_after_touch_mb"`
+	AnonAfterTouchMB  float64 `json:"rss_anon_after_touch_mb"`
+	FileAfterTouchMB  float64 `json:"rss_file_after_touch_mb"`
 	HeapAfterTouchMB  float64 `json:"heap_after_touch_mb"`
 	TouchSeconds      float64 `json:"touch_seconds"`
 	ColdOpenP50Ms     float64 `json:"cold_open_p50_ms"`
@@ -102,6 +106,7 @@ func runBenchTenants(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	res.RSSAfterLoadMB, res.HeapAfterLoadMB = memFigures()
+	res.AnonAfterLoadMB, res.FileAfterLoadMB = procMB("RssAnon:"), procMB("RssFile:")
 	if *memProfile != "" {
 		f, err := os.Create(*memProfile)
 		if err != nil {
@@ -132,6 +137,7 @@ func runBenchTenants(ctx context.Context, args []string, stdout, stderr io.Write
 	evict()
 	res.TouchSeconds = time.Since(start).Seconds()
 	res.RSSAfterTouchMB, res.HeapAfterTouchMB = memFigures()
+	res.AnonAfterTouchMB, res.FileAfterTouchMB = procMB("RssAnon:"), procMB("RssFile:")
 
 	// The open engines are now the last max-open touched: the first
 	// namespaces are cold.
@@ -153,8 +159,8 @@ func runBenchTenants(ctx context.Context, args []string, stdout, stderr io.Write
 		return writeJSON(stdout, res)
 	}
 	lw.printf("BenchTenants/phase=load/n=%d/per=%d %.1f s %.0f memories/s", *n, *per, res.LoadSeconds, res.MemoriesPerSecond)
-	lw.printf("BenchTenants/rss=after_load %.1f MB (Go heap %.1f MB)", res.RSSAfterLoadMB, res.HeapAfterLoadMB)
-	lw.printf("BenchTenants/rss=after_touch_all %.1f MB (Go heap %.1f MB) touch %.1f s", res.RSSAfterTouchMB, res.HeapAfterTouchMB, res.TouchSeconds)
+	lw.printf("BenchTenants/rss=after_load %.1f MB (anon %.1f MB, file-backed %.1f MB, Go heap %.1f MB)", res.RSSAfterLoadMB, res.AnonAfterLoadMB, res.FileAfterLoadMB, res.HeapAfterLoadMB)
+	lw.printf("BenchTenants/rss=after_touch_all %.1f MB (anon %.1f MB, file-backed %.1f MB, Go heap %.1f MB) touch %.1f s", res.RSSAfterTouchMB, res.AnonAfterTouchMB, res.FileAfterTouchMB, res.HeapAfterTouchMB, res.TouchSeconds)
 	lw.printf("BenchTenants/cold_open %.2f p50-ms %.2f p99-ms (%d samples, max-open %d)", res.ColdOpenP50Ms, res.ColdOpenP99Ms, res.ColdOpenSamples, *maxOpen)
 	lw.printf("tenants n=%d per=%d max-open=%d rss load=%.0fMB touched=%.0fMB cold-open p50=%.2fms p99=%.2fms goroutines=%d",
 		*n, *per, *maxOpen, res.RSSAfterLoadMB, res.RSSAfterTouchMB, res.ColdOpenP50Ms, res.ColdOpenP99Ms, res.Goroutines)
@@ -171,7 +177,13 @@ func memFigures() (rss, heap float64) {
 }
 
 // vmRSS returns the resident set size in bytes (0 where /proc is absent).
-func vmRSS() int64 {
+func vmRSS() int64 { return procStatus("VmRSS:") }
+
+// procMB returns a kB field of /proc/self/status in MB.
+func procMB(field string) float64 { return float64(procStatus(field)) / (1 << 20) }
+
+// procStatus returns a kB field of /proc/self/status in bytes.
+func procStatus(field string) int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -179,7 +191,7 @@ func vmRSS() int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return kb << 10
 		}
