@@ -298,6 +298,7 @@ type recallResult struct {
 	N          int            `json:"n"`
 	TopK       int            `json:"top_k"`
 	Routing    string         `json:"routing"`
+	Reinforce  bool           `json:"reinforce"`
 	Ingest     ingestFigures  `json:"ingest"`
 	InProcess  latencyFigures `json:"in_process"`
 	HTTP       latencyFigures `json:"http"`
@@ -320,6 +321,7 @@ func runBenchRecall(ctx context.Context, args []string, stdout, stderr io.Writer
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the recall phases to this file")
 	verbose := fs.Bool("v", false, "log the server's warnings and errors to stderr")
 	extract := fs.Bool("extract", true, "entity extraction on write (the namespace default); false measures without the knowledge graph")
+	reinforce := fs.Bool("reinforce", true, "use /v1/memory/recall (records each access); false uses /v1/memory/search (read-only)")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -332,7 +334,7 @@ func runBenchRecall(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer b.Close()
-	res := recallResult{N: *n, TopK: *topK, Routing: *routing}
+	res := recallResult{N: *n, TopK: *topK, Routing: *routing, Reinforce: *reinforce}
 	if res.Ingest, err = b.ingest(ctx, *n, *batch, 1, *seed, *extract); err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
@@ -350,7 +352,11 @@ func runBenchRecall(ctx context.Context, args []string, stdout, stderr io.Writer
 		return bodies, qs, nil
 	}
 	httpRecall := func(ctx context.Context, body []byte) error {
-		_, err := b.post(ctx, "/v1/memory/recall", body)
+		path := "/v1/memory/recall"
+		if !*reinforce {
+			path = "/v1/memory/search"
+		}
+		_, err := b.post(ctx, path, body)
 		return err
 	}
 	warm, _, err := mkBodies(min(100, *queries))
@@ -381,7 +387,7 @@ func runBenchRecall(ctx context.Context, args []string, stdout, stderr io.Writer
 		q := qs[qi%len(qs)]
 		qi++
 		qmu.Unlock()
-		_, _, err := e.Recall(ctx, memory.RecallInput{Query: q, TopK: *topK, Routing: *routing, Reinforce: true})
+		_, _, err := e.Recall(ctx, memory.RecallInput{Query: q, TopK: *topK, Routing: *routing, Reinforce: *reinforce})
 		return err
 	}
 	if res.InProcess, err = recallLoad(ctx, 1, make([][]byte, *queries), inproc); err != nil {
@@ -418,7 +424,7 @@ func runBenchRecall(ctx context.Context, args []string, stdout, stderr io.Writer
 		return writeJSON(stdout, res)
 	}
 	lw := &lineWriter{w: stdout}
-	name := fmt.Sprintf("BenchmarkRecall/n=%d/k=%d/routing=%s/extract=%t", *n, *topK, *routing, *extract)
+	name := fmt.Sprintf("BenchmarkRecall/n=%d/k=%d/routing=%s/extract=%t/reinforce=%t", *n, *topK, *routing, *extract, *reinforce)
 	lw.printf("%s/phase=load %d %.0f memories/s %.0f memories/cpu-s %.2f p50-batch-ms %.2f p95-batch-ms",
 		name, res.Ingest.N, res.Ingest.PerSecond, res.Ingest.PerCPUSecond, res.Ingest.BatchP50Ms, res.Ingest.BatchP95Ms)
 	for _, l := range []struct {
