@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/engramhq/engram/memory/seal"
 	"github.com/engramhq/engram/memory/storage"
@@ -47,7 +48,7 @@ func Rekey(ctx context.Context, dir string, oldKey, newKey seal.MasterKey, opts 
 	if opts != nil {
 		o = *opts
 	}
-	if _, err := os.Stat(dir + "/" + keyringFile); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, keyringFile)); errors.Is(err, fs.ErrNotExist) {
 		o.MasterKey = oldKey
 		s, err := Open(dir, &o)
 		if err != nil {
