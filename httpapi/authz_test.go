@@ -86,6 +86,7 @@ func authzRoutes() []authzRoute {
 		}
 		return out
 	}
+	hooksOff := want{503, "SERVICE_UNAVAILABLE"}
 	rows := []authzRoute{
 		{method: "GET", path: "/health", need: publicRoute, ok: okStatus, out: okStatus},
 		{method: "GET", path: "/v1/health", need: publicRoute, ok: okStatus, out: okStatus},
@@ -171,6 +172,15 @@ func authzRoutes() []authzRoute {
 			body: fixed(map[string]any{"documents": []map[string]any{{"id": "f1", "text": "hello world"}}})},
 		{method: "POST", path: "/v1/namespaces/:ns/fulltext/search", need: r, ok: okStatus, out: denyNS, body: fixed(map[string]any{"query": "hello"})},
 		{method: "POST", path: "/v1/namespaces/:ns/fulltext/delete", need: w, ok: okStatus, out: denyNS, body: fixed(map[string]any{"ids": []string{"nope"}})},
+
+		// Webhooks: this server has none, so a caller that passes scope and
+		// grant gets 503 (any id will do); webhooks_test.go covers them on.
+		{method: "POST", path: "/v1/namespaces/:ns/webhooks", need: a, ok: hooksOff, out: denyNS,
+			body: fixed(map[string]any{"url": "http://127.0.0.1:9/x", "events": []string{"memory.stored"}})},
+		{method: "GET", path: "/v1/namespaces/:ns/webhooks", need: a, ok: hooksOff, out: denyNS},
+		{method: "DELETE", path: "/v1/namespaces/:ns/webhooks/:id", need: a, ok: hooksOff, out: denyNS, id: "agent"},
+		{method: "GET", path: "/v1/namespaces/:ns/webhooks/:id/deliveries", need: a, ok: hooksOff, out: denyNS, id: "agent"},
+		{method: "POST", path: "/v1/namespaces/:ns/webhooks/:id/deliveries/:delivery_id/retry", need: a, ok: hooksOff, out: denyNS, id: "agent"},
 
 		// Namespace keys, organizations, audit, usage.
 		{method: "POST", path: "/v1/namespaces/:ns/keys", need: a, ok: created, out: denyNS, body: fixed(map[string]any{"name": "nk", "scope": "read"})},

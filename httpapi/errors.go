@@ -11,6 +11,7 @@ import (
 	"github.com/engramhq/engram/memory"
 	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
+	"github.com/engramhq/engram/memory/webhook"
 )
 
 // errAuditDisabled answers the audit routes of a server without a log.
@@ -56,6 +57,7 @@ func toAPIError(err error) *Error {
 	var av *auth.ValidationError
 	var he *echo.HTTPError
 	var mb *http.MaxBytesError
+	var wv *webhook.ValidationError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -63,6 +65,14 @@ func toAPIError(err error) *Error {
 		return badRequest(mv.Field, mv.Reason)
 	case errors.As(err, &av):
 		return badRequest(av.Field, av.Reason)
+	case errors.As(err, &wv):
+		return badRequest(wv.Field, wv.Reason)
+	case errors.Is(err, webhook.ErrNotFound):
+		return apiErr(http.StatusNotFound, "NOT_FOUND", "not found")
+	case errors.Is(err, webhook.ErrConflict):
+		return apiErr(http.StatusConflict, "CONFLICT", conflictMessage(err))
+	case errors.Is(err, errWebhooksDisabled):
+		return apiErr(http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "webhooks are not enabled on this server")
 	case errors.As(err, &mb):
 		return apiErr(http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
 			"request body exceeds "+strconv.FormatInt(mb.Limit, 10)+" bytes")
@@ -90,7 +100,7 @@ func toAPIError(err error) *Error {
 		return apiErr(http.StatusUnauthorized, "INVALID_API_KEY", "invalid API key")
 	case errors.Is(err, auth.ErrKeyExpired):
 		return apiErr(http.StatusUnauthorized, "API_KEY_EXPIRED", "API key expired")
-	case errors.Is(err, memory.ErrUnavailable), errors.Is(err, memory.ErrClosed), errors.Is(err, auth.ErrClosed):
+	case errors.Is(err, memory.ErrUnavailable), errors.Is(err, memory.ErrClosed), errors.Is(err, auth.ErrClosed), errors.Is(err, webhook.ErrClosed):
 		e := apiErr(http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "storage is unavailable; try again later")
 		e.retryAfter = 5
 		return e
@@ -129,7 +139,7 @@ func dimensionMessage(err error) string {
 
 func conflictMessage(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"memory: conflict: ", "auth: conflict: "} {
+	for _, p := range []string{"memory: conflict: ", "auth: conflict: ", "webhook: conflict: "} {
 		if len(msg) > len(p) && msg[:len(p)] == p {
 			return msg[len(p):]
 		}

@@ -75,6 +75,7 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		s.captureForWebhooks(c)
 		err := next(c)
 		if err != nil {
 			c.Error(err)

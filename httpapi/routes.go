@@ -71,5 +71,12 @@ func (s *Server) routes() {
 	a.POST("/v1/namespaces/:ns/fulltext/search", s.fulltextSearch)
 	a.POST("/v1/namespaces/:ns/fulltext/delete", s.fulltextDelete)
 
+	// Webhooks (webhooks.go).
+	a.POST("/v1/namespaces/:ns/webhooks", s.createWebhook)
+	a.GET("/v1/namespaces/:ns/webhooks", s.listWebhooks)
+	a.DELETE("/v1/namespaces/:ns/webhooks/:id", s.deleteWebhook)
+	a.GET("/v1/namespaces/:ns/webhooks/:id/deliveries", s.listDeliveries)
+	a.POST("/v1/namespaces/:ns/webhooks/:id/deliveries/:delivery_id/retry", s.retryDelivery)
+
 	s.keyRoutes(a)
 }

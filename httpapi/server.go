@@ -14,6 +14,7 @@ import (
 	"github.com/engramhq/engram/memory"
 	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
+	"github.com/engramhq/engram/memory/webhook"
 )
 
 // Version is the server version reported by health and capabilities.
@@ -42,6 +43,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for audit event times. Nil means time.Now.
 	Now func() time.Time
+	// Webhooks delivers namespace events to subscriptions; the caller opens
+	// and closes it. Nil disables webhooks (their routes answer 503).
+	Webhooks *webhook.Service
 }
 
 // Server is Engram's HTTP API.

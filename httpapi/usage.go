@@ -60,6 +60,7 @@ func (s *Server) recordUsage(c echo.Context, k *auth.Key, status int, dur time.D
 	d.Embeddings = u.stores + u.recalls
 	s.keys.RecordUsage(k.ID, usageNS(k.OrganizationID, ns), d)
 	s.auditRequest(c, k, ns, status)
+	s.emitEvent(c, k, ns, status)
 }
 
 // usageJSON is a set of usage counters on the wire.
