@@ -43,4 +43,9 @@
 //
 // A body given as an io.Reader (Import) is retried only when it is an
 // io.Seeker.
+//
+// # Testing
+//
+// Package clienttest starts a real server (Badger, Bleve, HTTP on
+// 127.0.0.1) for tests of code built on this SDK.
 package client
