@@ -19,6 +19,7 @@ import (
 	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
 	"github.com/engramhq/engram/memory/seal"
+	"github.com/engramhq/engram/memory/webhook"
 )
 
 func version() string { return httpapi.Version }
@@ -37,6 +38,8 @@ type serveFlags struct {
 	maxBody                   int64
 	logLevel                  string
 	redisURL                  string
+	webhookHosts              string
+	webhookDenyPrivate        bool
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,6 +54,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.cors, "cors-origins", envOr("ENGRAM_CORS_ORIGINS", ""), "comma-separated origins allowed by CORS (none by default)")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", 10<<20, "largest accepted request body")
 	fs.StringVar(&f.redisURL, "redis-url", envOr("ENGRAM_REDIS_URL", ""), "Redis URL for rate-limit buckets shared by every node, e.g. redis://host:6379/0 (env ENGRAM_REDIS_URL; default in-process)")
+	fs.StringVar(&f.webhookHosts, "webhook-allowed-hosts", envOr("ENGRAM_WEBHOOK_ALLOWED_HOSTS", ""), "comma-separated hosts webhooks may target, exact or *.suffix (env ENGRAM_WEBHOOK_ALLOWED_HOSTS; default any)")
+	fs.BoolVar(&f.webhookDenyPrivate, "webhook-deny-private", envOr("ENGRAM_WEBHOOK_DENY_PRIVATE", "") == "true", "refuse webhook targets on loopback, private and link-local addresses; recommended in production (env ENGRAM_WEBHOOK_DENY_PRIVATE=true)")
 	fs.StringVar(&f.logLevel, "log-level", envOr("ENGRAM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -78,8 +83,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeLimiter()
+	hooks, err := openWebhooks(app, f, log)
+	if err != nil {
+		return err
+	}
+	defer hooks.Close()
 	srv, err := httpapi.New(httpapi.Options{Store: app.store, Keys: app.keys, Audit: app.audit,
-		Limiter: limiter, MaxBodyBytes: f.maxBody, CORSOrigins: origins, Logger: log})
+		Limiter: limiter, MaxBodyBytes: f.maxBody, CORSOrigins: origins, Logger: log, Webhooks: hooks})
 	if err != nil {
 		return err
 	}
@@ -92,6 +102,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = httpapi.Serve(ctx, hs, f.tlsCert, f.tlsKey)
 	log.Info("engram stopped")
 	return err
+}
+
+// openWebhooks starts webhook delivery over the app's database, its rows
+// sealed under the store's "webhooks" subkey; pending deliveries resume.
+func openWebhooks(a *app, f serveFlags, log *slog.Logger) (*webhook.Service, error) {
+	var hosts []string
+	for _, h := range strings.Split(f.webhookHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return webhook.Open(a.store.DB(), a.store.SubKey("webhooks"),
+		&webhook.Options{Logger: log, AllowedHosts: hosts, DenyPrivate: f.webhookDenyPrivate})
 }
 
 // newLimiter returns the Redis limiter when url is set (buckets shared by
