@@ -21,8 +21,8 @@ type Options struct {
 	// QueueSize bounds the deliveries scheduled in memory; the rest stay
 	// pending on disk until the queue drains. Zero means 10,000.
 	QueueSize int
-	// AttemptTimeout bounds one delivery attempt (connect to response
-	// headers). Zero means 10s.
+	// AttemptTimeout bounds one delivery attempt, from dialing to reading
+	// the (discarded) response. Zero means 10s.
 	AttemptTimeout time.Duration
 	// MaxAttempts is how many attempts a delivery gets before it is
 	// failed (and again after each Retry). Zero means 8.

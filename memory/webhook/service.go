@@ -70,6 +70,8 @@ type Service struct {
 	q      queue
 	active atomic.Int64 // active subscriptions
 
+	// createMu serializes Subscribe, so the per-namespace limit holds.
+	createMu sync.Mutex
 	// mu guards subs and byNS.
 	mu   sync.RWMutex
 	subs map[rawID]*subscription
@@ -202,6 +204,8 @@ func (s *Service) Subscribe(ctx context.Context, org, ns string, in SubscribeInp
 		return Subscription{}, "", invalid("description", "must be at most %d bytes", maxDescriptionLen)
 	}
 	h := s.rows.nsHash(org, ns)
+	s.createMu.Lock()
+	defer s.createMu.Unlock()
 	s.mu.RLock()
 	n := len(s.byNS[string(h)])
 	s.mu.RUnlock()
