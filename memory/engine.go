@@ -141,7 +141,7 @@ func (e *Engine) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	vec, err := vector.New(vector.Options{Dim: rec.Dimension, Metric: metric})
+	vec, err := vector.New(vector.Options{Dim: rec.Dimension, Metric: metric, EfSearch: vectorEfSearch})
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,8 @@ func (e *Engine) load(ctx context.Context) error {
 	byPub := map[string]uint64{}
 	sessions := map[string]*sessionRecord{}
 	var g *kg
+	var vecIDs []uint64
+	var vecVals [][]float32
 	err = e.s.db.View(ctx, func(tx storage.Txn) error {
 		err := tx.Scan(rowPrefix(rec.ID, kindMemory), nil, false, func(k, v []byte) error {
 			var r record
@@ -190,11 +192,16 @@ func (e *Engine) load(ctx context.Context) error {
 			if _, ok := mems[key]; !ok {
 				return nil
 			}
-			return vec.Upsert(key, vals)
+			vecIDs, vecVals = append(vecIDs, key), append(vecVals, vals)
+			return nil
 		})
 	})
 	if err != nil {
 		return fmt.Errorf("load namespace: %w", err)
+	}
+	// One batch: a large namespace builds its HNSW graph once, on both cores.
+	if err := vec.UpsertBatch(vecIDs, vecVals); err != nil {
+		return fmt.Errorf("load vectors: %w", err)
 	}
 	ti, err := e.openText(e.s.textDir(rec.ID), sealer.SubKey("text-index"))
 	if err != nil {
@@ -285,6 +292,10 @@ func (e *Engine) textIndex() (*text.Index, error) {
 	}
 	return e.text, nil
 }
+
+// vectorEfSearch is the HNSW search breadth of memory indexes: 128 keeps
+// recall@10 at 0.96 on 100k word vectors (64 gives 0.91; recall/vector doc).
+const vectorEfSearch = 128
 
 func docID(k uint64) string { return strconv.FormatUint(k, 36) }
 

@@ -188,10 +188,17 @@ func TestLargeBatchSplitsTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Extraction and embedding are not what this test is about: turn the
+	// first off and pass vectors, so the test stays fast under -race.
+	if _, err := s.UpdateConfig(ctx, "o", "big", []byte(`{"extract_entities":false}`)); err != nil {
+		t.Fatal(err)
+	}
+	vec := make([]float32, e.dimension())
+	vec[0] = 1
 	ins := make([]StoreInput, 1000)
 	body := strings.Repeat("lorem ipsum dolor sit amet ", 220) // ~6 KB: inline in the LSM, not the value log
 	for i := range ins {
-		ins[i] = StoreInput{AgentID: "a", Content: fmt.Sprintf("item %d %s", i, body)}
+		ins[i] = StoreInput{AgentID: "a", Content: fmt.Sprintf("item %d %s", i, body), Embedding: vec}
 	}
 	out, _, err := e.StoreBatch(ctx, ins, "memories")
 	if err != nil {
