@@ -38,6 +38,7 @@
 // (wakes due deliveries and reloads pending rows) and one janitor (drops
 // delivered and failed rows older than Options.Retention, hourly). Close
 // cancels in-flight attempts (they stay pending, uncounted) and waits for
-// all of them. Lock order: Service.mu (subscriptions) is never held with
-// queue.mu; neither is held across storage or network I/O.
+// all of them. Locks: Service.createMu serializes Subscribe (held across
+// its one write); Service.mu (subscriptions) and queue.mu are never held
+// together, nor across storage or network I/O.
 package webhook

@@ -219,8 +219,9 @@ func (s *Service) Subscribe(ctx context.Context, org, ns string, in SubscribeInp
 	if err := s.db.Update(ctx, func(txn storage.Txn) error { return s.rows.put(txn, sub.key(), sub) }); err != nil {
 		return Subscription{}, "", fmt.Errorf("webhook: store subscription: %w", err)
 	}
+	out := sub.public() // before addSub: Emit may deactivate it from then on
 	s.addSub(sub)
-	return sub.public(), in.Secret, nil
+	return out, in.Secret, nil
 }
 
 // List returns the subscriptions of (org, ns), oldest first.
