@@ -287,8 +287,9 @@ func (e *Engine) extractInto(r *record, cfg NamespaceConfig, d *graphDelta) {
 }
 
 // applyFact merges one relation fact into the delta: the same triple gains
-// a source memory, a contradicting exclusive fact ends the old one.
-func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) {
+// a source memory, a contradicting exclusive fact ends the old one. It
+// returns the id of the row that now holds the fact (new or merged into).
+func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) string {
 	var existing []graph.Relation
 	ids := map[string]bool{}
 	for id := range g.relsOf[fact.Source] {
@@ -314,6 +315,10 @@ func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) {
 		}
 		fromGraphRelation(cur, u)
 	}
+	if len(updated) == 0 {
+		return ""
+	}
+	return updated[0].ID // Apply puts the fact's row first
 }
 
 func toGraphRelation(r *Relation) graph.Relation {
@@ -693,7 +698,10 @@ func (e *Engine) AddRelation(ctx context.Context, in RelationInput) (*Relation, 
 	g := e.kg
 	e.mu.RUnlock()
 	ent := func(s string) string {
-		if g.ents[s] != nil {
+		e.mu.RLock()
+		known := g.ents[s] != nil
+		e.mu.RUnlock()
+		if known {
 			return s
 		}
 		id, _ := g.resolver.Resolve(graph.Mention{Name: s, Canonical: graph.Normalize(s), Type: graph.TypeConcept})
@@ -723,16 +731,20 @@ func (e *Engine) AddRelation(ctx context.Context, in RelationInput) (*Relation, 
 	if in.ValidTo != nil {
 		fact.ValidTo = time.Unix(*in.ValidTo, 0).UTC()
 	}
-	e.applyFact(g, d, fact)
+	rowID := e.applyFact(g, d, fact)
 	err := e.s.db.Update(ctx, func(tx storage.Txn) error { return d.persist(e, tx) })
 	if err != nil {
 		return nil, storageErr(err)
 	}
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.applyGraphLocked(d, nil, nil)
-	r := *e.kg.rels[fact.ID]
-	e.mu.Unlock()
-	return &r, nil
+	r := e.kg.rels[rowID]
+	if r == nil {
+		return nil, fmt.Errorf("memory: relation row %q missing after write", rowID)
+	}
+	c := *r
+	return &c, nil
 }
 
 // GraphNeighbors adapts the entity graph to graph.Traverse: nodes are

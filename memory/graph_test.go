@@ -107,3 +107,29 @@ func TestMemoryGraphEdges(t *testing.T) {
 		t.Fatalf("associated = %+v %v %v", assoc, depths, err)
 	}
 }
+
+// TestAddRelationSameTripleMerges adds the same fact twice: the second call
+// returns the existing row, strengthened, instead of failing.
+func TestAddRelationSameTripleMerges(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	e, _ := s.EnsureNamespace(ctx, "o", "rel", true)
+	from := int64(1_600_000_000)
+	in := RelationInput{Source: "Ada Lovelace", Target: "Analytical Engine", Relation: "wrote about", ValidFrom: &from}
+	r1, err := e.AddRelation(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := e.AddRelation(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.ID != r1.ID || r2.Weight <= r1.Weight {
+		t.Fatalf("second add = %+v, first %+v", r2, r1)
+	}
+	rels, _ := e.Relations("Ada Lovelace", "", nil)
+	if len(rels) != 1 {
+		t.Fatalf("relations = %+v", rels)
+	}
+}
