@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,8 +61,11 @@ type authzRoute struct {
 	// body builds the request body; n is unique per call.
 	body func(f *authzFixture, n int) any
 	// prep runs (with the root key) before each call expected to pass
-	// authentication, to give destructive routes a fresh target.
-	prep func(f *authzFixture)
+	// authentication, to give destructive routes a fresh target; what it
+	// returns replaces :id when id is "key" or "nskey".
+	prep func(f *authzFixture, env *testEnv) string
+	// streamed answers are not read past their headers (a backup).
+	streamed bool
 }
 
 func memBody(extra map[string]any) func(*authzFixture, int) any {
@@ -82,7 +86,7 @@ func authzRoutes() []authzRoute {
 		var out []authzRoute
 		for _, p := range []string{"/admin", "/v1/admin"} {
 			out = append(out, authzRoute{method: method, path: p + "/keys/:id" + suffix, need: a, ok: okStatus,
-				out: denyScope, id: "key", body: body, prep: (*authzFixture).freshKey})
+				out: denyScope, id: "key", body: body, prep: freshKey})
 		}
 		return out
 	}
@@ -99,10 +103,10 @@ func authzRoutes() []authzRoute {
 		// Namespaces.
 		{method: "GET", path: "/v1/namespaces", need: r, ok: okStatus, out: okStatus},
 		{method: "POST", path: "/v1/namespaces", need: a, ok: okStatus, out: denyNS,
-			body: fixed(map[string]any{"name": "team-z"}), prep: (*authzFixture).dropZ},
+			body: fixed(map[string]any{"name": "team-y"}), prep: dropY},
 		{method: "PUT", path: "/v1/namespaces/:ns", need: a, ok: okStatus, out: denyNS, body: fixed(map[string]any{})},
 		{method: "GET", path: "/v1/namespaces/:ns", need: r, ok: okStatus, out: denyNS},
-		{method: "DELETE", path: "/v1/namespaces/:ns", need: a, ok: okStatus, out: denyNS, ns: "team-z", prep: (*authzFixture).makeZ},
+		{method: "DELETE", path: "/v1/namespaces/:ns", need: a, ok: okStatus, out: denyNS, ns: "team-z", prep: makeZ},
 		{method: "GET", path: "/v1/namespaces/:ns/memory_policy", need: r, ok: okStatus, out: denyNS},
 		{method: "PUT", path: "/v1/namespaces/:ns/memory_policy", need: a, ok: okStatus, out: denyNS, body: fixed(map[string]any{"min_importance": 0})},
 		{method: "PATCH", path: "/v1/namespaces/:ns/memory_policy", need: a, ok: okStatus, out: denyNS, body: fixed(map[string]any{"min_importance": 0})},
@@ -111,8 +115,9 @@ func authzRoutes() []authzRoute {
 		{method: "PUT", path: "/v1/namespaces/:ns/config", need: a, ok: okStatus, out: denyNS, body: fixed(map[string]any{"extract_entities": true})},
 		{method: "GET", path: "/v1/namespaces/:ns/export", need: a, ok: okStatus, out: denyNS},
 		{method: "POST", path: "/v1/namespaces/:ns/rotate-key", need: a, ok: want{202, ""}, out: denyNS},
+		{method: "GET", path: "/v1/namespaces/:ns/reembed", need: r, ok: okStatus, out: denyNS},
 		// A super_admin's grants do not narrow a whole-server backup.
-		{method: "GET", path: "/v1/admin/backup", need: sa, ok: okStatus, out: okStatus},
+		{method: "GET", path: "/v1/admin/backup", need: sa, ok: okStatus, out: okStatus, streamed: true},
 		{method: "POST", path: "/v1/namespaces/:ns/import", need: a, ok: okStatus, out: denyNS,
 			body: fixed(`{"agent_id":"agent-1","content":"an imported note"}` + "\n")},
 
@@ -173,6 +178,25 @@ func authzRoutes() []authzRoute {
 		{method: "POST", path: "/v1/namespaces/:ns/fulltext/search", need: r, ok: okStatus, out: denyNS, body: fixed(map[string]any{"query": "hello"})},
 		{method: "POST", path: "/v1/namespaces/:ns/fulltext/delete", need: w, ok: okStatus, out: denyNS, body: fixed(map[string]any{"ids": []string{"nope"}})},
 
+		// Knowledge graph.
+		{method: "POST", path: "/v1/memories/extract", need: r, ok: okStatus, out: okStatus, // nothing stored, no namespace
+			body: fixed(map[string]any{"content": "Alice Johnson works at Acme Corp."})},
+		{method: "GET", path: "/v1/memory/entities/:id", need: r, ok: okStatus, out: notFound, id: "mem"},
+		{method: "GET", path: "/v1/memories/:id/graph", need: r, ok: okStatus, out: notFound, id: "mem"},
+		{method: "GET", path: "/v1/memories/:id/path", need: r, ok: okStatus, out: notFound, id: "mem", query: "?target=:id"},
+		{method: "POST", path: "/v1/memories/:id/links", need: w, ok: okStatus, out: notFound, id: "mem",
+			body: func(f *authzFixture, n int) any { return map[string]any{"target_id": f.linkTarget()} }},
+		{method: "POST", path: "/v1/knowledge/graph", need: r, ok: okStatus, out: denyNS, body: memBody(nil)},
+		{method: "GET", path: "/v1/knowledge/query", need: r, ok: okStatus, out: denyNS, query: "?agent_id=agent-1&namespace=team-a"},
+		{method: "GET", path: "/v1/knowledge/path", need: r, ok: okStatus, out: denyNS, id: "mem", query: "?namespace=team-a&from=:id&to=:id"},
+		{method: "GET", path: "/v1/knowledge/export", need: r, ok: okStatus, out: denyNS, query: "?namespace=team-a&format=graphml"},
+		{method: "GET", path: "/v1/namespaces/:ns/entities", need: r, ok: okStatus, out: denyNS},
+		{method: "GET", path: "/v1/namespaces/:ns/entities/:id", need: r, ok: okStatus, out: denyNS, id: "entity"},
+		{method: "POST", path: "/v1/namespaces/:ns/relations", need: w, ok: okStatus, out: denyNS,
+			body: fixed(map[string]any{"source": "Alice", "target": "green tea", "relation": "likes"})},
+		{method: "GET", path: "/v1/namespaces/:ns/relations", need: r, ok: okStatus, out: denyNS},
+		{method: "POST", path: "/v1/namespaces/:ns/graph/traverse", need: r, ok: okStatus, out: denyNS, body: fixed(map[string]any{"start": []string{"Alice"}})},
+
 		// Webhooks: this server has none, so a caller that passes scope and
 		// grant gets 503 (any id will do); webhooks_test.go covers them on.
 		{method: "POST", path: "/v1/namespaces/:ns/webhooks", need: a, ok: hooksOff, out: denyNS,
@@ -185,7 +209,7 @@ func authzRoutes() []authzRoute {
 		// Namespace keys, organizations, audit, usage.
 		{method: "POST", path: "/v1/namespaces/:ns/keys", need: a, ok: created, out: denyNS, body: fixed(map[string]any{"name": "nk", "scope": "read"})},
 		{method: "GET", path: "/v1/namespaces/:ns/keys", need: a, ok: okStatus, out: denyNS},
-		{method: "DELETE", path: "/v1/namespaces/:ns/keys/:id", need: a, ok: okStatus, out: denyNS, id: "nskey", prep: (*authzFixture).freshNSKey},
+		{method: "DELETE", path: "/v1/namespaces/:ns/keys/:id", need: a, ok: okStatus, out: denyNS, id: "nskey", prep: freshNSKey},
 		{method: "GET", path: "/v1/audit", need: a, ok: okStatus, out: okStatus},
 		{method: "GET", path: "/v1/audit/verify", need: sa, ok: okStatus, out: okStatus},
 		{method: "GET", path: "/v1/usage", need: a, ok: okStatus, out: okStatus},
@@ -222,13 +246,13 @@ type authzState struct {
 }
 
 var authzStates = []authzState{
-	{name: "in-grant", grants: []string{"team-a", "team-z"}},
+	{name: "in-grant", grants: []string{"team-a", "team-y", "team-z"}},
 	{name: "prefix-grant", grants: []string{"team-*"}},
 	{name: "out-of-grant", grants: []string{"other"}, out: true},
-	{name: "expired", grants: []string{"team-a", "team-z"}, fails: expiredKey},
-	{name: "deactivated", grants: []string{"team-a", "team-z"}, fails: badKey},
-	{name: "rotated-old-within-grace", grants: []string{"team-a", "team-z"}},
-	{name: "rotated-old-after-grace", grants: []string{"team-a", "team-z"}, fails: expiredKey},
+	{name: "expired", grants: []string{"team-a", "team-y", "team-z"}, fails: expiredKey},
+	{name: "deactivated", grants: []string{"team-a", "team-y", "team-z"}, fails: badKey},
+	{name: "rotated-old-within-grace", grants: []string{"team-a", "team-y", "team-z"}},
+	{name: "rotated-old-after-grace", grants: []string{"team-a", "team-y", "team-z"}, fails: expiredKey},
 }
 
 // expect is the answer of route rt to a key of scope (level) in state st.
@@ -273,7 +297,8 @@ type authzFixture struct {
 	mem, victim, sess string
 	vec               []float64
 	keys              map[string]string // scope/state -> secret
-	curKey, curNSKey  string
+	seq               atomic.Int64      // numbers calls, for unique names
+	linkTo            string
 }
 
 func newAuthzFixture(tb testing.TB) *authzFixture {
@@ -288,7 +313,7 @@ func newAuthzFixture(tb testing.TB) *authzFixture {
 		m := mustOK(tb, env.root("POST", "/v1/memory/store", map[string]any{"agent_id": defaultAgent, "namespace": "team-a", "content": content}))
 		return m["memory"].(map[string]any)["id"].(string)
 	}
-	f.mem, f.victim = store("Alice likes green tea"), store("a memory to forget")
+	f.mem, f.victim, f.linkTo = store("Alice likes green tea"), store("a memory to forget"), store("a link target")
 	f.sess = mustOK(tb, env.root("POST", "/v1/sessions/start", map[string]any{"agent_id": defaultAgent, "namespace": "team-a"}))["session"].(map[string]any)["id"].(string)
 	dim := int(mustOK(tb, env.root("GET", "/v1/namespaces/team-a", nil))["dimension"].(float64))
 	f.vec = make([]float64, dim)
@@ -317,44 +342,60 @@ func newAuthzFixture(tb testing.TB) *authzFixture {
 	return f
 }
 
-func (f *authzFixture) dropZ() { f.env.root("DELETE", "/v1/namespaces/team-z", nil) }
-func (f *authzFixture) makeZ() {
-	mustOK(f.env.tb, f.env.root("PUT", "/v1/namespaces/team-z", map[string]any{}))
+// linkTarget is a memory of team-a that links may point to (made with the
+// fixture: rows run concurrently and must not change it).
+func (f *authzFixture) linkTarget() string { return f.linkTo }
+
+func dropY(f *authzFixture, env *testEnv) string {
+	env.root("DELETE", "/v1/namespaces/team-y", nil)
+	return ""
 }
 
-func (f *authzFixture) freshKey() {
-	f.curKey, _ = f.env.mkKey("", map[string]any{"name": "target", "scope": "read", "namespaces": []string{"team-a"}})
+func makeZ(f *authzFixture, env *testEnv) string {
+	mustOK(env.tb, env.root("PUT", "/v1/namespaces/team-z", map[string]any{}))
+	return ""
 }
 
-func (f *authzFixture) freshNSKey() {
-	r := f.env.root("POST", "/v1/namespaces/team-a/keys", map[string]any{"name": "target", "scope": "read"})
+func freshKey(f *authzFixture, env *testEnv) string {
+	id, _ := env.mkKey("", map[string]any{"name": "target", "scope": "read", "namespaces": []string{"team-a"}})
+	return id
+}
+
+func freshNSKey(f *authzFixture, env *testEnv) string {
+	r := env.root("POST", "/v1/namespaces/team-a/keys", map[string]any{"name": "target", "scope": "read"})
 	if r.status != 201 {
-		f.env.tb.Fatalf("namespace key: %d %s", r.status, r.body)
+		env.tb.Fatalf("namespace key: %d %s", r.status, r.body)
 	}
-	f.curNSKey = r.json(f.env.tb)["key_id"].(string)
+	return r.json(env.tb)["key_id"].(string)
 }
 
-// target returns the concrete path of rt.
-func (f *authzFixture) target(rt authzRoute) string {
+// target returns the concrete path of rt; fresh replaces a key id.
+func (f *authzFixture) target(rt authzRoute, fresh string) string {
 	ns := rt.ns
 	if ns == "" {
 		ns = "team-a"
 	}
 	p := strings.ReplaceAll(rt.path, ":ns", ns)
-	id := map[string]string{"mem": f.mem, "sess": f.sess, "agent": defaultAgent, "key": f.curKey, "nskey": f.curNSKey}[rt.id]
-	return strings.ReplaceAll(p, ":id", id) + rt.query
+	id := map[string]string{"mem": f.mem, "sess": f.sess, "agent": defaultAgent, "key": fresh, "nskey": fresh,
+		"entity": "Alice"}[rt.id]
+	return strings.ReplaceAll(p+rt.query, ":id", id)
 }
 
-// call runs rt with secret (prep first when the call will authenticate).
-func (f *authzFixture) call(rt authzRoute, secret string, n int, authenticates bool) resp {
+// call runs rt with secret through env (prep first when the call will
+// authenticate).
+func (f *authzFixture) call(env *testEnv, rt authzRoute, secret string, authenticates bool) resp {
+	fresh := ""
 	if rt.prep != nil && authenticates {
-		rt.prep(f)
+		fresh = rt.prep(f, env)
 	}
 	var body any
 	if rt.body != nil {
-		body = rt.body(f, n)
+		body = rt.body(f, int(f.seq.Add(1)))
 	}
-	return f.env.do(rt.method, f.target(rt), secret, body)
+	if rt.streamed {
+		return env.doHead(rt.method, f.target(rt, fresh), secret, body)
+	}
+	return env.do(rt.method, f.target(rt, fresh), secret, body)
 }
 
 func check(tb testing.TB, label string, r resp, w want) {
@@ -388,27 +429,38 @@ func rowsByRoute(tb testing.TB, routes []httpapi.Route) map[httpapi.Route]authzR
 	return rows
 }
 
+// authzWorkers is how many routes the matrix runs at once: the routes
+// share the fixture, which is built for it (fresh targets per call, no
+// route destroys what another uses).
+const authzWorkers = 6
+
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newAuthzFixture(t)
 	routes := f.env.api.Routes()
 	rows := rowsByRoute(t, routes)
-	n := 0
+	sem := make(chan struct{}, authzWorkers)
+	var wg sync.WaitGroup
 	for _, route := range routes {
 		rt := rows[route]
-		t.Run("route="+rt.method+"_"+rt.path, func(t *testing.T) {
-			n++
-			check(t, "no key", f.call(rt, "", n, rt.need == publicRoute), expect(rt, 0, authzState{fails: needKey}))
-			n++
-			check(t, "wrong key", f.call(rt, "engram_not_a_real_key_000000000000000000000", n, rt.need == publicRoute),
-				expect(rt, 0, authzState{fails: badKey}))
-			for _, scope := range scopeOrder {
-				for _, st := range authzStates {
-					n++
-					w := expect(rt, level(scope), st)
-					r := f.call(rt, f.keys[scope+"/"+st.name], n, w.status < 400 || w.status >= 403)
-					check(t, "scope="+scope+" grant="+st.name, r, w)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			t.Run("route="+rt.method+"_"+rt.path, func(t *testing.T) {
+				env := *f.env
+				env.tb = t
+				check(t, "no key", f.call(&env, rt, "", rt.need == publicRoute), expect(rt, 0, authzState{fails: needKey}))
+				check(t, "wrong key", f.call(&env, rt, "engram_not_a_real_key_000000000000000000000", rt.need == publicRoute),
+					expect(rt, 0, authzState{fails: badKey}))
+				for _, scope := range scopeOrder {
+					for _, st := range authzStates {
+						w := expect(rt, level(scope), st)
+						r := f.call(&env, rt, f.keys[scope+"/"+st.name], w.status < 400 || w.status >= 403)
+						check(t, "scope="+scope+" grant="+st.name, r, w)
+					}
 				}
-			}
-		})
+			})
+		}()
 	}
+	wg.Wait()
 }

@@ -161,6 +161,37 @@ func (e *testEnv) do(method, path, key string, body any) resp {
 	return resp{status: res.StatusCode, header: res.Header, body: b}
 }
 
+// doHead is do for streamed answers: it reads the status and headers and
+// drops the connection without reading the body.
+func (e *testEnv) doHead(method, path, key string, body any) resp {
+	e.tb.Helper()
+	var rd io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			e.tb.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	r := resp{status: res.StatusCode, header: res.Header}
+	if res.StatusCode >= 400 { // errors are small JSON bodies: read them
+		r.body, _ = io.ReadAll(res.Body)
+	}
+	return r
+}
+
 func (e *testEnv) root(method, path string, body any) resp {
 	e.tb.Helper()
 	return e.do(method, path, testRootKey, body)
