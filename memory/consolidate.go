@@ -171,12 +171,12 @@ func mergeCluster(members []*record) (*record, []*record) {
 // duplicateOf returns the existing memory of the same agent whose vector is
 // at least threshold similar to v, if any (dedup_on_store).
 func (e *Engine) duplicateOf(agentID string, v []float32, threshold float64) *record {
+	e.mu.RLock() // the filter reads e.mems (lock order: e.mu, then the vector index)
 	hits, err := e.vec.Search(v, 1, func(id uint64) bool {
-		e.mu.RLock()
 		r := e.mems[id]
-		e.mu.RUnlock()
 		return r != nil && r.AgentID == agentID
 	})
+	e.mu.RUnlock()
 	if err != nil || len(hits) == 0 || float64(hits[0].Score) < threshold {
 		return nil
 	}

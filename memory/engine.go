@@ -20,9 +20,10 @@ import (
 // decoded in memory, its vector index and its full-text index. Writes are
 // serialized by writeMu (one writer per namespace); reads take mu.
 //
-// Lock order: Store.mu before Engine.writeMu before Engine.mu; the vector
-// index's lock before Engine.mu (a vector search calls the recall filter,
-// which reads e.mems), so the vector index is never written with e.mu held.
+// Lock order: Store.mu before Engine.writeMu before Engine.mu before the
+// vector index's lock. A filtered vector search runs with e.mu read-held and
+// its filter reads e.mems without locking (filters run on several
+// goroutines at once); the vector index is never written with e.mu held.
 // The embedder is never called with any of these held.
 type Engine struct {
 	s      *Store
@@ -61,6 +62,9 @@ type record struct {
 	Seq uint64 `json:"q"`
 	// EmbedderID is the embedder that produced the memory's vector.
 	EmbedderID string `json:"e,omitempty"`
+	// RelIDs are the knowledge-graph relations this memory's content
+	// stated, so forgetting it takes back exactly its support.
+	RelIDs []string `json:"rl,omitempty"`
 }
 
 type sessionRecord struct {

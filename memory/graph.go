@@ -47,8 +47,26 @@ type Relation struct {
 	ValidFrom       int64    `json:"valid_from"`
 	ValidTo         *int64   `json:"valid_to,omitempty"`
 	SourceMemoryIDs []string `json:"source_memory_ids"`
-	CreatedAt       int64    `json:"created_at"`
-	Key             uint64   `json:"k"`
+	// Support counts the memories (or manual writes) that stated the fact;
+	// SourceMemoryIDs keeps only the most recent maxRelationSources of them.
+	Support   int    `json:"support"`
+	CreatedAt int64  `json:"created_at"`
+	Key       uint64 `json:"k"`
+}
+
+// maxRelationSources bounds the memory ids a relation row lists, so a fact
+// stated by thousands of memories (two speakers co-occurring in every turn)
+// keeps a small row. A fact with one supporter always lists it, so
+// forgetting that memory drops the fact.
+const maxRelationSources = 16
+
+// support returns the relation's supporter count (rows written before the
+// count existed have only their id list).
+func (r *Relation) support() int {
+	if r.Support > 0 {
+		return r.Support
+	}
+	return len(r.SourceMemoryIDs)
 }
 
 // Link is an explicit memory-to-memory edge (linked_by and friends).
@@ -261,6 +279,7 @@ func (e *Engine) extractInto(r *record, cfg NamespaceConfig, d *graphDelta) {
 		refs = append(refs, EntityRef{ID: id, Name: en.Name, Type: en.Type})
 	}
 	r.Entities = refs
+	r.RelIDs = []string{}
 	coOccurs := 0
 	for _, f := range ext.Relations {
 		if f.Relation == graph.RelCoOccurs {
@@ -278,11 +297,14 @@ func (e *Engine) extractInto(r *record, cfg NamespaceConfig, d *graphDelta) {
 		if src == "" || dst == "" || src == dst {
 			continue
 		}
-		e.applyFact(g, d, graph.Relation{
+		rowID := e.applyFact(g, d, graph.Relation{
 			ID: newPublicID("rel_"), Source: src, Target: dst, Relation: f.Relation, Weight: 1,
 			ValidFrom: time.Unix(r.CreatedAt, 0).UTC(), SourceMemoryIDs: []string{r.ID},
 			CreatedAt: e.s.now().UTC().Truncate(time.Second),
 		})
+		if rowID != "" && !contains(r.RelIDs, rowID) {
+			r.RelIDs = append(r.RelIDs, rowID)
+		}
 	}
 }
 
@@ -291,6 +313,7 @@ func (e *Engine) extractInto(r *record, cfg NamespaceConfig, d *graphDelta) {
 // returns the id of the row that now holds the fact (new or merged into).
 func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) string {
 	var existing []graph.Relation
+	prevLen := map[string]int{}
 	ids := map[string]bool{}
 	for id := range g.relsOf[fact.Source] {
 		ids[id] = true
@@ -303,6 +326,7 @@ func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) string {
 	for id := range ids {
 		if r := d.relation(g, id); r != nil && r.Relation == fact.Relation {
 			existing = append(existing, toGraphRelation(r))
+			prevLen[id] = len(r.SourceMemoryIDs)
 		}
 	}
 	sort.Slice(existing, func(i, j int) bool { return existing[i].ID < existing[j].ID })
@@ -313,7 +337,12 @@ func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) string {
 			cur = &Relation{ID: u.ID, Key: randomUint64()}
 			d.rels[u.ID] = cur
 		}
+		support := cur.support() + max(0, len(u.SourceMemoryIDs)-prevLen[u.ID])
 		fromGraphRelation(cur, u)
+		cur.Support = support
+		if n := len(cur.SourceMemoryIDs); n > maxRelationSources {
+			cur.SourceMemoryIDs = cur.SourceMemoryIDs[n-maxRelationSources:]
+		}
 	}
 	if len(updated) == 0 {
 		return ""
@@ -348,6 +377,21 @@ func (e *Engine) unmention(old *record, d *graphDelta) {
 	e.mu.RLock()
 	g := e.kg
 	e.mu.RUnlock()
+	release := func(relID string) {
+		r := d.relation(g, relID)
+		if r == nil {
+			return
+		}
+		r.Support = r.support() - 1
+		r.SourceMemoryIDs = without(r.SourceMemoryIDs, old.ID)
+		if r.Support <= 0 {
+			r.Support = 0
+			d.delRels = append(d.delRels, relID)
+		}
+	}
+	for _, relID := range old.RelIDs {
+		release(relID)
+	}
 	for _, ref := range old.Entities {
 		en := d.entity(g, ref.ID)
 		if en == nil {
@@ -357,14 +401,14 @@ func (e *Engine) unmention(old *record, d *graphDelta) {
 		if en.MentionCount <= 0 {
 			d.delEnts = append(d.delEnts, en.ID)
 		}
+		if old.RelIDs != nil {
+			continue
+		}
+		// A memory stored before RelIDs existed: its relations are those
+		// listing it among their sources.
 		for relID := range g.relsOf[ref.ID] {
-			r := d.relation(g, relID)
-			if r == nil || !contains(r.SourceMemoryIDs, old.ID) {
-				continue
-			}
-			r.SourceMemoryIDs = without(r.SourceMemoryIDs, old.ID)
-			if len(r.SourceMemoryIDs) == 0 {
-				d.delRels = append(d.delRels, relID)
+			if r := d.relation(g, relID); r != nil && contains(r.SourceMemoryIDs, old.ID) {
+				release(relID)
 			}
 		}
 	}
@@ -406,7 +450,7 @@ func (d *graphDelta) persist(e *Engine, tx storage.Txn) error {
 	}
 	deadRel := map[string]bool{}
 	for _, id := range d.delRels {
-		if r := d.rels[id]; r != nil && len(r.SourceMemoryIDs) == 0 {
+		if r := d.rels[id]; r != nil && r.Support <= 0 && len(r.SourceMemoryIDs) == 0 {
 			deadRel[id] = true
 			if err := tx.Delete(rowKey(e.id, kindRelation, r.Key)); err != nil {
 				return err
@@ -516,13 +560,13 @@ func (e *Engine) graphCandidates(query string, keep func(uint64) bool, n int) []
 			scores[k] += idf
 		}
 	}
-	e.mu.RUnlock()
 	out := make([]scoredKey, 0, len(scores))
 	for k, s := range scores {
-		if keep(k) {
+		if keep(k) { // keep reads e.mems: e.mu is held
 			out = append(out, scoredKey{k, s})
 		}
 	}
+	e.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].score != out[j].score {
 			return out[i].score > out[j].score

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -80,6 +81,41 @@ func TestGraphExtractionTemporalAndForget(t *testing.T) {
 	d, err := e.Entity("Alice Johnson")
 	if err != nil || d.MentionCount != 1 || len(d.Memories) != 1 || d.Memories[0].ID != m1.ID {
 		t.Fatalf("after restart: %+v, %v", d, err)
+	}
+}
+
+// TestRelationSupportIsBounded states one fact in many memories: the row
+// lists a bounded number of them, counts them all, and survives forgetting
+// some of them.
+func TestRelationSupportIsBounded(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	e, _ := s.EnsureNamespace(ctx, "o", "support", true)
+	var ids []string
+	for i := 0; i < 40; i++ {
+		m, _, err := e.Store(ctx, StoreInput{AgentID: "a", Content: fmt.Sprintf("Alice Moreau works at Initech Corp (note %d).", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	rels, _ := e.Relations("Alice Moreau", "works_at", nil)
+	if len(rels) != 1 || rels[0].Support != 40 || len(rels[0].SourceMemoryIDs) > maxRelationSources {
+		t.Fatalf("relation = %+v", rels)
+	}
+	if _, err := e.Forget(ctx, Filter{IDs: ids[:39]}); err != nil {
+		t.Fatal(err)
+	}
+	rels, _ = e.Relations("Alice Moreau", "works_at", nil)
+	if len(rels) != 1 || rels[0].Support != 1 || rels[0].SourceMemoryIDs[0] != ids[39] {
+		t.Fatalf("after forgetting 39 = %+v", rels)
+	}
+	if _, err := e.Forget(ctx, Filter{IDs: ids[39:]}); err != nil {
+		t.Fatal(err)
+	}
+	if rels, _ := e.Relations("", "works_at", nil); len(rels) != 0 {
+		t.Fatalf("relation outlived its last supporter: %+v", rels)
 	}
 }
 

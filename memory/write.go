@@ -285,14 +285,18 @@ const maxTxnBytes = 1 << 20
 func (e *Engine) write(ctx context.Context, recs []*record, vecs [][]float32) ([]*Memory, error) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	graphRows := 0
+	if e.config().ExtractEntities {
+		graphRows = graphBytesPerMemory
+	}
 	out := make([]*Memory, 0, len(recs))
 	for start := 0; start < len(recs); {
 		end, size := start, 0
-		for end < len(recs) && (end == start || size+rowSize(recs[end], vecs[end]) <= maxTxnBytes) {
-			size += rowSize(recs[end], vecs[end])
+		for end < len(recs) && (end == start || size+rowSize(recs[end], vecs[end])+graphRows <= maxTxnBytes) {
+			size += rowSize(recs[end], vecs[end]) + graphRows
 			end++
 		}
-		ms, err := e.writeTxn(ctx, recs[start:end], vecs[start:end])
+		ms, err := e.writeSplitting(ctx, recs[start:end], vecs[start:end])
 		if err != nil {
 			return nil, err
 		}
@@ -300,6 +304,30 @@ func (e *Engine) write(ctx context.Context, recs []*record, vecs [][]float32) ([
 		start = end
 	}
 	return out, nil
+}
+
+// graphBytesPerMemory estimates the entity and relation rows one memory's
+// extraction rewrites (a few entities, up to 15 co-occurrence relations of
+// at most maxRelationSources ids each).
+const graphBytesPerMemory = 8 << 10
+
+// writeSplitting writes recs in one transaction, halving the chunk when
+// storage says the transaction is too large (the estimate was short).
+func (e *Engine) writeSplitting(ctx context.Context, recs []*record, vecs [][]float32) ([]*Memory, error) {
+	ms, err := e.writeTxn(ctx, recs, vecs)
+	if !errors.Is(err, storage.ErrTooLarge) || len(recs) == 1 {
+		return ms, err
+	}
+	half := len(recs) / 2
+	a, err := e.writeSplitting(ctx, recs[:half], vecs[:half])
+	if err != nil {
+		return nil, err
+	}
+	b, err := e.writeSplitting(ctx, recs[half:], vecs[half:])
+	if err != nil {
+		return nil, err
+	}
+	return append(a, b...), nil
 }
 
 func rowSize(r *record, v []float32) int {
@@ -416,10 +444,13 @@ func (e *Engine) writeTxn(ctx context.Context, recs []*record, vecs [][]float32)
 	e.mu.Unlock()
 	// The vector index is updated outside e.mu: its searches call the
 	// recall filter, which takes e.mu (lock order: vector index, then e.mu).
+	// One batch: the index spreads the inserts over the cores.
+	keys := make([]uint64, len(recs))
 	for i, r := range recs {
-		if err := e.vec.Upsert(r.Key, vecs[i]); err != nil {
-			e.s.log.Error("vector index upsert", "ns", e.rec.PublicID, "err", err)
-		}
+		keys[i] = r.Key
+	}
+	if err := e.vec.UpsertBatch(keys, vecs); err != nil {
+		e.s.log.Error("vector index upsert", "ns", e.rec.PublicID, "err", err)
 	}
 	if ti, err := e.textIndex(); err != nil {
 		return nil, err
