@@ -36,7 +36,7 @@ type RecallInput struct {
 	// GraphWeight weighs the entity-graph list (memories naming the query's
 	// entities) in fusion (0..1, default DefaultGraphWeight).
 	GraphWeight *float64
-	Explain      bool
+	Explain     bool
 	// Reinforce records the access (recall does, search does not).
 	Reinforce bool
 }
@@ -64,7 +64,7 @@ const (
 	// at 0.1; RRF 0.58 -> 0.36), so it is opt-in per request; graph_score is
 	// reported either way.
 	DefaultGraphWeight = 0.0
-	rrfK                = 60
+	rrfK               = 60
 )
 
 func (in *RecallInput) validate() error {
