@@ -35,6 +35,9 @@ type Engine struct {
 	// writeMu serializes write transactions of the namespace.
 	writeMu sync.Mutex
 
+	// emb is the active embedder (embedders.go); it has its own lock, a leaf.
+	emb nsEmbedder
+
 	// docs holds the namespace documents (docs.go), loaded on first use;
 	// it has its own lock, taken after writeMu and before mu.
 	docs docStore
@@ -65,6 +68,10 @@ type record struct {
 	// RelIDs are the knowledge-graph relations this memory's content
 	// stated, so forgetting it takes back exactly its support.
 	RelIDs []string `json:"rl,omitempty"`
+	// embGen is 1 + the embedder generation the vector was made under
+	// (0: not checked); writeTxn refuses a vector of a swapped-out
+	// embedder (reembed.go).
+	embGen uint64
 }
 
 type sessionRecord struct {
@@ -138,6 +145,10 @@ func (e *Engine) load(ctx context.Context) error {
 		deks = append(deks, d)
 	}
 	sealer, err := seal.NewSealer(rec.ID[:], deks)
+	if err != nil {
+		return err
+	}
+	resumeJob, err := e.loadEmbedder(ctx, sealer)
 	if err != nil {
 		return err
 	}
@@ -219,6 +230,7 @@ func (e *Engine) load(ctx context.Context) error {
 		ti.Close()
 		return err
 	}
+	e.resumeReembed(resumeJob)
 	return nil
 }
 

@@ -379,7 +379,7 @@ func (s *Store) Config(org, name string) (NamespaceConfig, error) {
 	if err != nil {
 		return NamespaceConfig{}, err
 	}
-	return rec.Config, nil
+	return redactedConfig(rec.Config), nil
 }
 
 // UpdateConfig applies a partial JSON configuration.
@@ -391,6 +391,7 @@ func (s *Store) UpdateConfig(ctx context.Context, org, name string, patch []byte
 		return NamespaceConfig{}, err
 	}
 	cfg := rec.Config
+	cfg.Embedder = cfg.Embedder.clone() // a patch merges into a copy
 	if err := json.Unmarshal(patch, &cfg); err != nil {
 		return NamespaceConfig{}, invalid("body", "malformed config: %s", jsonReason(err))
 	}
@@ -399,10 +400,23 @@ func (s *Store) UpdateConfig(ctx context.Context, org, name string, patch []byte
 	}
 	next := *rec
 	next.Config = cfg
+	var probe struct {
+		Embedder json.RawMessage `json:"embedder"`
+	}
+	_ = json.Unmarshal(patch, &probe)
+	if len(probe.Embedder) > 0 {
+		if cfg.Embedder != nil {
+			cfg.Embedder.APIKeySet = false
+		}
+		if err := s.applyEmbedderChangeLocked(ctx, rec, &next); err != nil {
+			return NamespaceConfig{}, err
+		}
+		return redactedConfig(cfg), nil
+	}
 	if err := s.saveRecordLocked(ctx, &next); err != nil {
 		return NamespaceConfig{}, err
 	}
-	return cfg, nil
+	return redactedConfig(cfg), nil
 }
 
 // Engine returns the open engine of a namespace, opening it if needed.

@@ -77,6 +77,9 @@ type NamespaceInfo struct {
 type NamespaceConfig struct {
 	ExtractEntities bool     `json:"extract_entities"`
 	EntityTypes     []string `json:"entity_types"`
+	// Embedder overrides the server's embedder for this namespace (nil:
+	// the server's); changing it re-embeds the namespace (reembed.go).
+	Embedder *EmbedderSpec `json:"embedder,omitempty"`
 }
 
 // AgentSummary is one row of the agents listing.

@@ -157,13 +157,14 @@ func (e *Engine) StoreBatch(ctx context.Context, ins []StoreInput, field string)
 	start := time.Now()
 	vecs := make([][]float32, len(ins))
 	embIDs := make([]string, len(ins))
+	emb, gen := e.activeEmbedder()
 	if len(texts) > 0 {
-		got, err := e.embed(ctx, texts)
+		got, err := embedWith(ctx, emb, dim, texts)
 		if err != nil {
 			return nil, time.Since(start), err
 		}
 		for j, i := range textIdx {
-			vecs[i], embIDs[i] = got[j], e.s.emb.ID()
+			vecs[i], embIDs[i] = got[j], emb.ID()
 		}
 	}
 	embedDur := time.Since(start)
@@ -178,6 +179,9 @@ func (e *Engine) StoreBatch(ctx context.Context, ins []StoreInput, field string)
 	for i := range ins {
 		recs[i] = e.newRecord(&ins[i], now)
 		recs[i].EmbedderID = embIDs[i]
+		if embIDs[i] != "client" {
+			recs[i].embGen = gen + 1
+		}
 		if policy.DedupOnStore && ins[i].ID == "" {
 			if dup := e.duplicateOf(ins[i].AgentID, vecs[i], policy.DedupThreshold); dup != nil {
 				recs[i], vecs[i] = reinforceDuplicate(dup, recs[i], now), vecsOf(e, dup.Key, vecs[i])
@@ -194,25 +198,12 @@ func (e *Engine) dimension() int {
 	return e.rec.Dimension
 }
 
-// embed embeds texts into the namespace's dimension: zero-padded when the
-// namespace is wider than the embedder, ErrDimensionMismatch when narrower.
+// embed embeds texts with the namespace's active embedder into its
+// dimension: zero-padded when the namespace is wider than the embedder,
+// ErrDimensionMismatch when narrower.
 func (e *Engine) embed(ctx context.Context, texts []string) ([][]float32, error) {
-	dim := e.dimension()
-	if dim < e.s.emb.Dimension() {
-		return nil, fmt.Errorf("%w: namespace has %d dimensions, embedder %s produces %d", ErrDimensionMismatch, dim, e.s.emb.ID(), e.s.emb.Dimension())
-	}
-	vecs, err := e.s.emb.Embed(ctx, texts)
-	if err != nil {
-		return nil, fmt.Errorf("%w: embed: %v", ErrUnavailable, err)
-	}
-	if dim > e.s.emb.Dimension() {
-		for i, v := range vecs {
-			p := make([]float32, dim)
-			copy(p, v)
-			vecs[i] = p
-		}
-	}
-	return vecs, nil
+	emb, _ := e.activeEmbedder()
+	return embedWith(ctx, emb, e.dimension(), texts)
 }
 
 func normalized(v []float32) []float32 {
@@ -341,6 +332,14 @@ func (e *Engine) writeTxn(ctx context.Context, recs []*record, vecs [][]float32)
 	e.mu.RUnlock()
 	if shredded {
 		return nil, ErrNamespaceNotFound
+	}
+	// A vector embedded before a swap of the namespace's embedder must not
+	// enter the new index (reembed.go); the swap holds writeMu.
+	_, gen := e.activeEmbedder()
+	for _, r := range recs {
+		if r.embGen != 0 && r.embGen != gen+1 {
+			return nil, fmt.Errorf("%w: the namespace's embedder changed during the write; retry", ErrUnavailable)
+		}
 	}
 	// Assign keys: a memory with a known public id replaces it.
 	for _, r := range recs {
