@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/engramhq/engram/graph"
 	"github.com/engramhq/engram/memory"
 	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
@@ -80,7 +81,7 @@ func toAPIError(err error) *Error {
 		return apiErr(http.StatusBadRequest, "DIMENSION_MISMATCH", dimensionMessage(err))
 	case errors.Is(err, memory.ErrNamespaceNotFound):
 		return apiErr(http.StatusNotFound, "NAMESPACE_NOT_FOUND", "namespace not found")
-	case errors.Is(err, memory.ErrNotFound), errors.Is(err, memory.ErrSessionNotFound):
+	case errors.Is(err, memory.ErrNotFound), errors.Is(err, memory.ErrSessionNotFound), errors.Is(err, graph.ErrNoPath):
 		return apiErr(http.StatusNotFound, "NOT_FOUND", "not found")
 	case errors.Is(err, auth.ErrKeyNotFound):
 		return apiErr(http.StatusNotFound, "API_KEY_NOT_FOUND", "API key not found")

@@ -133,6 +133,9 @@ func (s *Server) recallOrSearch(c echo.Context, reinforce bool) error {
 	if req.TopK < 0 || req.TopK > 1000 {
 		return badRequest("top_k", "must be between 1 and 1000")
 	}
+	if err := req.checkAssociated(); err != nil {
+		return err
+	}
 	if req.TopK == 0 {
 		req.TopK = 5
 		if !reinforce {
@@ -153,10 +156,18 @@ func (s *Server) recallOrSearch(c echo.Context, reinforce bool) error {
 		return err
 	}
 	s.record(c, "", "", usageRecalls(1))
-	if !reinforce {
-		return c.JSON(http.StatusOK, map[string]any{"memories": items})
+	out := map[string]any{"memories": items}
+	if reinforce {
+		out["total_found"] = total
 	}
-	return c.JSON(http.StatusOK, map[string]any{"memories": items, "total_found": total})
+	if req.IncludeAssociated {
+		assoc, err := associated(c, e, &req, items)
+		if err != nil {
+			return err
+		}
+		out["associated_memories"] = assoc
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 type filterRequest struct {

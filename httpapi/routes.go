@@ -72,6 +72,22 @@ func (s *Server) routes() {
 	a.POST("/v1/namespaces/:ns/fulltext/search", s.fulltextSearch)
 	a.POST("/v1/namespaces/:ns/fulltext/delete", s.fulltextDelete)
 
+	// Knowledge graph (graph.go, graph_knowledge.go).
+	a.POST("/v1/memories/extract", s.extract)
+	a.GET("/v1/memory/entities/:id", s.memoryEntities)
+	a.GET("/v1/memories/:id/graph", s.memoryGraph)
+	a.GET("/v1/memories/:id/path", s.memoryPath)
+	a.POST("/v1/memories/:id/links", s.addLink)
+	a.POST("/v1/knowledge/graph", s.knowledgeGraph)
+	a.GET("/v1/knowledge/query", s.knowledgeQuery)
+	a.GET("/v1/knowledge/path", s.knowledgePath)
+	a.GET("/v1/knowledge/export", s.knowledgeExport)
+	a.GET("/v1/namespaces/:ns/entities", s.listEntities)
+	a.GET("/v1/namespaces/:ns/entities/:id", s.getEntity)
+	a.POST("/v1/namespaces/:ns/relations", s.addRelation)
+	a.GET("/v1/namespaces/:ns/relations", s.listRelations)
+	a.POST("/v1/namespaces/:ns/graph/traverse", s.traverse)
+
 	// Webhooks (webhooks.go).
 	a.POST("/v1/namespaces/:ns/webhooks", s.createWebhook)
 	a.GET("/v1/namespaces/:ns/webhooks", s.listWebhooks)
