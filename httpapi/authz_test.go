@@ -304,7 +304,7 @@ type authzFixture struct {
 func newAuthzFixture(tb testing.TB) *authzFixture {
 	tb.Helper()
 	clock := &fakeClock{t: time.Now()}
-	env := newEnv(tb, &httpapi.Options{Now: clock.Now})
+	env := newFastEnv(tb, &httpapi.Options{Now: clock.Now})
 	f := &authzFixture{env: env, clock: clock, keys: map[string]string{}}
 	for _, ns := range []string{"team-a", "team-z", "other"} {
 		mustOK(tb, env.root("PUT", "/v1/namespaces/"+ns, map[string]any{}))

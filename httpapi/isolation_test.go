@@ -68,7 +68,7 @@ func TestCrossTenantProbes(t *testing.T) {
 
 	clock := &fakeClock{t: time.Now()}
 	f := &authzFixture{clock: clock}
-	f.env = newEnv(t, nil)
+	f.env = newFastEnv(t, nil)
 	env := f.env
 	b := setupTenants(t, env)
 	dim := int(mustOK(t, env.root("GET", "/v1/capabilities", nil))["embedder"].(map[string]any)["dimension"].(float64))

@@ -47,10 +47,22 @@ func newEnv(tb testing.TB, opts *httpapi.Options) *testEnv {
 	return openEnv(tb, tb.TempDir(), opts)
 }
 
+// newFastEnv is newEnv without synchronous writes, for tests of
+// authorization rather than durability that send thousands of requests.
+func newFastEnv(tb testing.TB, opts *httpapi.Options) *testEnv {
+	tb.Helper()
+	return openEnvSync(tb, tb.TempDir(), opts, false)
+}
+
 func openEnv(tb testing.TB, dir string, opts *httpapi.Options) *testEnv {
 	tb.Helper()
+	return openEnvSync(tb, dir, opts, true)
+}
+
+func openEnvSync(tb testing.TB, dir string, opts *httpapi.Options, sync bool) *testEnv {
+	tb.Helper()
 	mk := testMasterKey(tb)
-	store, err := memory.Open(dir, &memory.Options{MasterKey: mk})
+	store, err := memory.Open(dir, &memory.Options{MasterKey: mk, SyncWrites: &sync})
 	if err != nil {
 		tb.Fatal(err)
 	}

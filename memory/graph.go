@@ -88,6 +88,7 @@ type kg struct {
 	mentions map[string]map[uint64]bool // entity id → memory keys
 	rels     map[string]*Relation       // id → relation
 	relsOf   map[string]map[string]bool // entity id → relation ids
+	triples  map[string]string          // tripleKey → relation id
 	links    map[string]*Link           // id → link
 	linksOf  map[string]map[string]bool // memory id → link ids
 }
@@ -96,7 +97,7 @@ func newKG() *kg {
 	return &kg{
 		resolver: graph.NewResolver(&graph.ResolverOptions{NewID: func(graph.Mention) string { return newPublicID("ent_") }}),
 		ents:     map[string]*Entity{}, byName: map[string]string{}, mentions: map[string]map[uint64]bool{},
-		rels: map[string]*Relation{}, relsOf: map[string]map[string]bool{},
+		rels: map[string]*Relation{}, relsOf: map[string]map[string]bool{}, triples: map[string]string{},
 		links: map[string]*Link{}, linksOf: map[string]map[string]bool{},
 	}
 }
@@ -113,6 +114,7 @@ func (g *kg) addEntity(en *Entity) {
 
 func (g *kg) addRelation(r *Relation) {
 	g.rels[r.ID] = r
+	g.triples[tripleKey(r.Source, r.Relation, r.Target)] = r.ID
 	for _, id := range []string{r.Source, r.Target} {
 		if g.relsOf[id] == nil {
 			g.relsOf[id] = map[string]bool{}
@@ -123,6 +125,9 @@ func (g *kg) addRelation(r *Relation) {
 
 func (g *kg) removeRelation(id string) {
 	if r := g.rels[id]; r != nil {
+		if k := tripleKey(r.Source, r.Relation, r.Target); g.triples[k] == id {
+			delete(g.triples, k)
+		}
 		delete(g.relsOf[r.Source], id)
 		delete(g.relsOf[r.Target], id)
 		delete(g.rels, id)
@@ -195,10 +200,11 @@ type graphDelta struct {
 	delEnts []string
 	rels    map[string]*Relation
 	delRels []string
+	triples map[string]string // triple key → id of rows this delta created
 }
 
 func newGraphDelta() *graphDelta {
-	return &graphDelta{ents: map[string]*Entity{}, rels: map[string]*Relation{}}
+	return &graphDelta{ents: map[string]*Entity{}, rels: map[string]*Relation{}, triples: map[string]string{}}
 }
 
 // entity returns the working copy of an entity in the delta.
@@ -314,17 +320,8 @@ func (e *Engine) extractInto(r *record, cfg NamespaceConfig, d *graphDelta) {
 func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) string {
 	var existing []graph.Relation
 	prevLen := map[string]int{}
-	ids := map[string]bool{}
-	for id := range g.relsOf[fact.Source] {
-		ids[id] = true
-	}
-	for id, r := range d.rels {
-		if r.Source == fact.Source || r.Target == fact.Source {
-			ids[id] = true
-		}
-	}
-	for id := range ids {
-		if r := d.relation(g, id); r != nil && r.Relation == fact.Relation {
+	for _, id := range factCandidates(g, d, fact) {
+		if r := d.relation(g, id); r != nil {
 			existing = append(existing, toGraphRelation(r))
 			prevLen[id] = len(r.SourceMemoryIDs)
 		}
@@ -340,6 +337,7 @@ func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) string {
 		support := cur.support() + max(0, len(u.SourceMemoryIDs)-prevLen[u.ID])
 		fromGraphRelation(cur, u)
 		cur.Support = support
+		d.triples[tripleKey(cur.Source, cur.Relation, cur.Target)] = cur.ID
 		if n := len(cur.SourceMemoryIDs); n > maxRelationSources {
 			cur.SourceMemoryIDs = cur.SourceMemoryIDs[n-maxRelationSources:]
 		}
@@ -349,6 +347,62 @@ func (e *Engine) applyFact(g *kg, d *graphDelta, fact graph.Relation) string {
 	}
 	return updated[0].ID // Apply puts the fact's row first
 }
+
+// factCandidates returns the ids of the rows graph.Apply must see for
+// fact, touching (and so rewriting) no other row: for an exclusive relation
+// every row of that relation at the fact's source (or either end when
+// symmetric), else only the row of the same triple.
+func factCandidates(g *kg, d *graphDelta, fact graph.Relation) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	sym := graph.IsSymmetric(fact.Relation)
+	if !graph.IsExclusive(fact.Relation) {
+		keys := []string{tripleKey(fact.Source, fact.Relation, fact.Target)}
+		if sym {
+			keys = append(keys, tripleKey(fact.Target, fact.Relation, fact.Source))
+		}
+		for _, k := range keys {
+			if id := d.triples[k]; id != "" {
+				add(id)
+			} else {
+				add(g.triples[k])
+			}
+		}
+		return out
+	}
+	ends := []string{fact.Source}
+	if sym {
+		ends = append(ends, fact.Target)
+	}
+	current := func(id string) *Relation {
+		if r := d.rels[id]; r != nil {
+			return r
+		}
+		return g.rels[id]
+	}
+	for _, end := range ends {
+		for id := range g.relsOf[end] {
+			if r := current(id); r != nil && r.Relation == fact.Relation {
+				add(id)
+			}
+		}
+	}
+	for id, r := range d.rels {
+		if r.Relation == fact.Relation && (contains(ends, r.Source) || contains(ends, r.Target)) {
+			add(id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func tripleKey(src, rel, dst string) string { return src + "\x00" + rel + "\x00" + dst }
 
 func toGraphRelation(r *Relation) graph.Relation {
 	gr := graph.Relation{ID: r.ID, Source: r.Source, Target: r.Target, Relation: r.Relation, Weight: r.Weight,

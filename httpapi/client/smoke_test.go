@@ -63,12 +63,24 @@ func TestEveryRouteAnswers(t *testing.T) {
 			return want(err, r != nil && len(r.Memories) == 1)
 		}},
 		{"importance", func() error { n, err := c.SetImportance(ctx, []string{id}, 0.8); return want(err, n == 1) }},
-		{"feedback", func() error { f, err := c.Feedback(ctx, id, "upvote"); return want(err, f != nil && f.NewImportance > 0.8) }},
-		{"consolidate", func() error { _, err := c.Consolidate(ctx, client.ConsolidateRequest{AgentID: "bot", DryRun: true}); return err }},
+		{"feedback", func() error {
+			f, err := c.Feedback(ctx, id, "upvote")
+			return want(err, f != nil && f.NewImportance > 0.8)
+		}},
+		{"consolidate", func() error {
+			_, err := c.Consolidate(ctx, client.ConsolidateRequest{AgentID: "bot", DryRun: true})
+			return err
+		}},
 		{"agents", func() error { a, err := c.ListAgents(ctx); return want(err, len(a) == 1 && a[0].AgentID == "bot") }},
 		{"agent_memories", func() error { m, err := c.AgentMemories(ctx, "bot", "", 10, 0); return want(err, len(m) == 1) }},
-		{"agent_stats", func() error { s, err := c.GetAgentStats(ctx, "bot"); return want(err, s != nil && s.TotalMemories == 1) }},
-		{"wake_up", func() error { w, err := c.WakeUp(ctx, "bot", 3, nil); return want(err, w != nil && len(w.Memories) == 1) }},
+		{"agent_stats", func() error {
+			s, err := c.GetAgentStats(ctx, "bot")
+			return want(err, s != nil && s.TotalMemories == 1)
+		}},
+		{"wake_up", func() error {
+			w, err := c.WakeUp(ctx, "bot", 3, nil)
+			return want(err, w != nil && len(w.Memories) == 1)
+		}},
 		{"sessions", func() error {
 			s, err := c.StartSession(ctx, client.StartSessionRequest{AgentID: "bot"})
 			if err != nil {
