@@ -76,6 +76,7 @@ type reembedState struct {
 	TargetID  string        `json:"target_id,omitempty"`
 	Phase     int           `json:"phase,omitempty"`
 	Cursor    uint64        `json:"cursor,omitempty"`
+	DocCursor uint64        `json:"doc_cursor,omitempty"`
 	ChangeSeq uint64        `json:"seq,omitempty"`
 	Done      int64         `json:"done"`
 	Total     int64         `json:"total"`
@@ -390,6 +391,13 @@ func (s *Store) runReembed(ctx context.Context, id nsID, jobID string) error {
 			if err := s.deleteRows(ctx, rowPrefix(id, kindShadowVector)); err != nil {
 				return err
 			}
+			if err := s.deleteRows(ctx, rowPrefix(id, kindShadowDocVector)); err != nil {
+				return err
+			}
+			docs, err := s.countDocs(ctx, id)
+			if err != nil {
+				return err
+			}
 			e.writeMu.Lock()
 			seq, err := e.lastSeq(ctx)
 			e.mu.RLock()
@@ -400,7 +408,7 @@ func (s *Store) runReembed(ctx context.Context, id nsID, jobID string) error {
 				return err
 			}
 			_, err = s.commitReembed(ctx, id, jobID, func(_ storage.Txn, st *reembedState) error {
-				st.Phase, st.ChangeSeq, st.Total, st.Done, st.Cursor = 1, seq, int64(total), 0, 0
+				st.Phase, st.ChangeSeq, st.Total, st.Done, st.Cursor, st.DocCursor = 1, seq, int64(total)+docs, 0, 0, 0
 				return nil
 			})
 			if err != nil {
@@ -416,7 +424,7 @@ func (s *Store) runReembed(ctx context.Context, id nsID, jobID string) error {
 			}
 			if i >= len(keys) {
 				if _, err := s.commitReembed(ctx, id, jobID, func(_ storage.Txn, st *reembedState) error {
-					st.Phase = 2
+					st.Phase = 3
 					return nil
 				}); err != nil {
 					return err
@@ -437,6 +445,28 @@ func (s *Store) runReembed(ctx context.Context, id nsID, jobID string) error {
 				if err := reembedBatchHook(st.Done); err != nil {
 					return err
 				}
+			}
+		case 3:
+			keys, err := s.nextDocKeys(ctx, id, st.DocCursor, reembedBatch)
+			if err != nil {
+				return err
+			}
+			if len(keys) == 0 {
+				if _, err := s.commitReembed(ctx, id, jobID, func(_ storage.Txn, st *reembedState) error {
+					st.Phase = 2
+					return nil
+				}); err != nil {
+					return err
+				}
+				continue
+			}
+			last := keys[len(keys)-1]
+			if _, err := s.reembedDocKeys(ctx, e, jobID, target, keys, func(st *reembedState) {
+				st.DocCursor = last
+				st.Done += int64(len(keys))
+				st.Total = max(st.Total, st.Done)
+			}); err != nil {
+				return err
 			}
 		case 2:
 			done, err := s.reembedCatchUp(ctx, e, jobID, target, st)
@@ -544,8 +574,8 @@ func (s *Store) reembedCatchUp(ctx context.Context, e *Engine, jobID string, tar
 		return err == nil, err
 	}
 	e.writeMu.Unlock()
-	seen := map[uint64]bool{}
-	var keys []uint64
+	seen, seenDoc := map[uint64]bool{}, map[uint64]bool{}
+	var keys, docKeys []uint64
 	err = e.s.db.ChangesSince(ctx, e.id[:], st.ChangeSeq, 0, func(seq uint64, b []byte) error {
 		if seq > upto {
 			return storage.ErrStop
@@ -554,7 +584,11 @@ func (s *Store) reembedCatchUp(ctx context.Context, e *Engine, jobID string, tar
 		if err := json.Unmarshal(b, &c); err != nil {
 			return fmt.Errorf("decode change %d: %w", seq, err)
 		}
-		if !isDocChange(c.Op) && !seen[c.Key] {
+		switch {
+		case isDocChange(c.Op) && !seenDoc[c.Key]:
+			seenDoc[c.Key] = true
+			docKeys = append(docKeys, c.Key)
+		case !isDocChange(c.Op) && !seen[c.Key]:
 			seen[c.Key] = true
 			keys = append(keys, c.Key)
 		}
@@ -562,6 +596,12 @@ func (s *Store) reembedCatchUp(ctx context.Context, e *Engine, jobID string, tar
 	})
 	if err != nil {
 		return false, storageErr(err)
+	}
+	for start := 0; start < len(docKeys); start += reembedBatch {
+		end := min(start+reembedBatch, len(docKeys))
+		if _, err := s.reembedDocKeys(ctx, e, jobID, target, docKeys[start:end], func(*reembedState) {}); err != nil {
+			return false, err
+		}
 	}
 	for start := 0; start < len(keys) || start == 0; start += reembedBatch {
 		end := min(start+reembedBatch, len(keys))
@@ -645,6 +685,9 @@ func (s *Store) swapLocked(ctx context.Context, e *Engine, jobID string, target 
 	for _, k := range orphans {
 		e.vec.Delete(k)
 	}
+	if err := s.swapDocsLocked(ctx, e, sealer); err != nil {
+		s.log.Error("document vector swap", "ns", e.rec.PublicID, "err", err)
+	}
 	e.setActiveEmbedder(target, true)
 	return s.finishSwap(ctx, e.id, sealer)
 }
@@ -684,6 +727,9 @@ func (s *Store) finishSwap(ctx context.Context, id nsID, sealer *seal.Sealer) er
 			if n > 0 {
 				return nil
 			}
+			if n, err = finishDocSwapStep(tx, id, sealer); err != nil || n > 0 {
+				return err
+			}
 			st, err := s.getReembedState(tx, id)
 			if err != nil {
 				return err
@@ -700,73 +746,5 @@ func (s *Store) finishSwap(ctx context.Context, id nsID, sealer *seal.Sealer) er
 		if n == 0 {
 			return nil
 		}
-	}
-}
-
-// deleteRows deletes every row under prefix in bounded transactions.
-func (s *Store) deleteRows(ctx context.Context, prefix []byte) error {
-	for {
-		var keys [][]byte
-		err := s.db.Update(ctx, func(tx storage.Txn) error {
-			keys = keys[:0]
-			err := tx.Scan(prefix, nil, true, func(k, _ []byte) error {
-				if len(keys) >= 1000 {
-					return storage.ErrStop
-				}
-				keys = append(keys, append([]byte(nil), k...))
-				return nil
-			})
-			if err != nil && !errors.Is(err, storage.ErrStop) {
-				return err
-			}
-			for _, k := range keys {
-				if err := tx.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return storageErr(err)
-		}
-		if len(keys) == 0 {
-			return nil
-		}
-	}
-}
-
-// loadEmbedder reads the namespace's re-embed state at open: finishes an
-// interrupted swap and installs the active embedder. It reports whether a
-// job should resume.
-func (e *Engine) loadEmbedder(ctx context.Context, sealer *seal.Sealer) (resume string, err error) {
-	st, err := e.s.readReembedState(ctx, e.id)
-	if err != nil {
-		return "", err
-	}
-	if st.Status == "swapping" {
-		if err := e.s.finishSwap(ctx, e.id, sealer); err != nil {
-			return "", err
-		}
-	}
-	active, err := e.s.buildEmbedder(st.Active)
-	if err != nil {
-		return "", fmt.Errorf("namespace embedder: %w", err)
-	}
-	e.setActiveEmbedder(active, false)
-	if st.Status == "running" {
-		return st.JobID, nil
-	}
-	return "", nil
-}
-
-// resumeReembed restarts a job left running by a previous process.
-func (e *Engine) resumeReembed(jobID string) {
-	if jobID == "" || e.s.reembedRunning(e.id) {
-		return
-	}
-	e.s.mu.Lock()
-	defer e.s.mu.Unlock()
-	if !e.s.reembedRunning(e.id) {
-		e.s.startReembedLocked(e.id, jobID)
 	}
 }

@@ -417,3 +417,78 @@ func TestEmbedderConfigValidation(t *testing.T) {
 		t.Fatalf("a refused config was stored: %+v", cfg.Embedder)
 	}
 }
+
+func TestReembedDocuments(t *testing.T) {
+	fastProviders(t)
+	setBatch(t, 2)
+	f := newFakeOllama(t)
+	dir := t.TempDir()
+	s := openTest(t, dir, nil)
+	ctx := context.Background()
+	e, err := s.EnsureNamespace(ctx, "org", "ns", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := reembedTexts[:3]
+	var docs []DocInput
+	for i, tx := range texts {
+		docs = append(docs, DocInput{ID: fmt.Sprintf("d%d", i), Text: tx})
+	}
+	if _, err := e.UpsertTexts(ctx, docs, "documents"); err != nil {
+		t.Fatal(err)
+	}
+	client := make([]float32, e.dimension())
+	client[5] = 1
+	if _, err := e.UpsertVectors(ctx, []DocInput{{ID: "raw", Values: client}}, "vectors"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateConfig(ctx, "org", "ns", ollamaPatch(f, fakeDim)); err != nil {
+		t.Fatal(err)
+	}
+	st := waitReembed(t, s, "ns", func(st ReembedStatus) bool { return st.Status != "running" })
+	if st.Status != "idle" || st.Done != 4 || st.Total != 4 {
+		t.Fatalf("status = %+v", st)
+	}
+	check := func(e *Engine) {
+		t.Helper()
+		for i, tx := range texts {
+			hits, _, err := e.QueryTexts(ctx, []string{tx}, DocQuery{TopK: 1, IncludeValues: true}, "queries")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits[0]) == 0 || hits[0][0].ID != fmt.Sprintf("d%d", i) {
+				t.Fatalf("query %q: hits %+v", tx, hits[0])
+			}
+			want := fakeVector(tx)
+			for j, v := range hits[0][0].Values {
+				w := float32(0)
+				if j < len(want) {
+					w = want[j]
+				}
+				if math.Abs(float64(v-w)) > 1e-5 {
+					t.Fatalf("document %d: component %d = %v, want %v", i, j, v, w)
+				}
+			}
+		}
+		in := f.inputs()
+		if got := in[len(in)-1]; got != texts[len(texts)-1] {
+			t.Fatalf("last provider input = %q, want the query", got)
+		}
+		hits, err := e.QueryVectors(ctx, DocQuery{Vector: client, TopK: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) == 0 || hits[0].ID != "raw" || hits[0].Score < 0.999 {
+			t.Fatalf("client-vector document: %+v", hits)
+		}
+	}
+	check(e)
+	s.Close()
+	s = openTest(t, dir, nil)
+	defer s.Close()
+	e, err = s.Engine(ctx, "org", "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(e)
+}
