@@ -124,6 +124,15 @@ func queryInt(c echo.Context, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
+// pageQuery reads limit (1..1000, default def) and offset (>= 0).
+func pageQuery(c echo.Context, def int) (limit, offset int, err error) {
+	if limit, err = queryInt(c, "limit", def, 1, 1000); err != nil {
+		return 0, 0, err
+	}
+	offset, err = queryInt(c, "offset", 0, 0, 1<<30)
+	return limit, offset, err
+}
+
 func queryBool(c echo.Context, name string) (bool, error) {
 	s := c.QueryParam(name)
 	if s == "" {

@@ -86,11 +86,7 @@ func (s *Server) listSessions(c echo.Context) error {
 	if err := need(c, auth.PermRead); err != nil {
 		return err
 	}
-	limit, err := queryInt(c, "limit", 50, 1, 1000)
-	if err != nil {
-		return err
-	}
-	offset, err := queryInt(c, "offset", 0, 0, 1<<30)
+	limit, offset, err := pageQuery(c, 50)
 	if err != nil {
 		return err
 	}
@@ -111,11 +107,7 @@ func (s *Server) sessionMemories(c echo.Context) error {
 	if err := need(c, auth.PermRead); err != nil {
 		return err
 	}
-	limit, err := queryInt(c, "limit", 100, 1, 1000)
-	if err != nil {
-		return err
-	}
-	offset, err := queryInt(c, "offset", 0, 0, 1<<30)
+	limit, offset, err := pageQuery(c, 100)
 	if err != nil {
 		return err
 	}
@@ -189,11 +181,7 @@ func (s *Server) agentMemories(c echo.Context) error {
 	if err := need(c, auth.PermRead); err != nil {
 		return err
 	}
-	limit, err := queryInt(c, "limit", 50, 1, 1000)
-	if err != nil {
-		return err
-	}
-	offset, err := queryInt(c, "offset", 0, 0, 1<<30)
+	limit, offset, err := pageQuery(c, 50)
 	if err != nil {
 		return err
 	}
