@@ -19,7 +19,7 @@ import (
 // a background job owned by the Store re-embeds every memory with the new
 // embedder into shadow vector rows (nsID 'V' memKey, sealed, same format as
 // the live 'v' rows) while the live index and the active embedder keep
-// serving. Progress lives in the sealed system row 0x00 'E' nsID, updated
+// serving. Progress lives in the row nsID 'E' (sealed with the system key), updated
 // in the same transaction as each batch of shadow rows, so a restart
 // resumes where the last batch ended (the job restarts when the namespace
 // is next opened).
@@ -64,7 +64,7 @@ type ReembedStatus struct {
 	Error          string `json:"error,omitempty"`
 }
 
-// reembedState is the persisted row 0x00 'E' nsID.
+// reembedState is the persisted row nsID 'E'.
 type reembedState struct {
 	// Active is the spec of the embedder whose vectors are live (nil:
 	// the server's).
@@ -84,7 +84,9 @@ type reembedState struct {
 	Error     string        `json:"error,omitempty"`
 }
 
-func reembedKey(id nsID) []byte { return sysKey('E', id[:]) }
+// reembedKey is the state row, in the namespace's keyspace (deleted with
+// it, spec and key included) but sealed with the system key.
+func reembedKey(id nsID) []byte { return rowPrefix(id, 'E') }
 
 func (s *Store) getReembedState(tx storage.Txn, id nsID) (reembedState, error) {
 	st := reembedState{Status: "idle"}
