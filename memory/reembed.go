@@ -49,6 +49,10 @@ var reembedBatch = 64
 // phase-1 batch; an error stops the job there as a crash would.
 var reembedBatchHook func(done int64) error
 
+// reembedSwapHook, when set (tests only), runs once the swap is committed
+// and before anything else moves; an error stops there as a crash would.
+var reembedSwapHook func() error
+
 // errReembedSuperseded ends a job whose state row names another job.
 var errReembedSuperseded = errors.New("memory: re-embedding superseded")
 
@@ -565,17 +569,24 @@ func (s *Store) reembedKeys(ctx context.Context, e *Engine, jobID string, target
 // checkpoint; when none changed, it swaps (done = true).
 func (s *Store) reembedCatchUp(ctx context.Context, e *Engine, jobID string, target recall.Embedder, st reembedState) (bool, error) {
 	e.writeMu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			e.writeMu.Unlock()
+		}
+	}()
 	upto, err := e.lastSeq(ctx)
 	if err != nil {
-		e.writeMu.Unlock()
 		return false, err
 	}
-	if upto == st.ChangeSeq {
-		err := s.swapLocked(ctx, e, jobID, target)
+	// Few changes left: catch them up with writeMu held (writes wait for
+	// one provider call) and swap, so a steady stream of writes cannot
+	// hold the swap off. Otherwise a round runs while writes go on.
+	final := upto-st.ChangeSeq <= uint64(reembedBatch)
+	if !final {
 		e.writeMu.Unlock()
-		return err == nil, err
+		locked = false
 	}
-	e.writeMu.Unlock()
 	seen, seenDoc := map[uint64]bool{}, map[uint64]bool{}
 	var keys, docKeys []uint64
 	err = e.s.db.ChangesSince(ctx, e.id[:], st.ChangeSeq, 0, func(seq uint64, b []byte) error {
@@ -607,19 +618,23 @@ func (s *Store) reembedCatchUp(ctx context.Context, e *Engine, jobID string, tar
 	}
 	for start := 0; start < len(keys) || start == 0; start += reembedBatch {
 		end := min(start+reembedBatch, len(keys))
-		final := end >= len(keys)
+		last := end >= len(keys)
 		if _, err := s.reembedKeys(ctx, e, jobID, target, keys[start:end], func(st *reembedState) {
-			if final {
+			if last {
 				st.ChangeSeq = upto
 			}
 		}); err != nil {
 			return false, err
 		}
-		if final {
+		if last {
 			break
 		}
 	}
-	return false, nil
+	if !final {
+		return false, nil
+	}
+	err = s.swapLocked(ctx, e, jobID, target)
+	return err == nil, err
 }
 
 // swapLocked makes the shadow vectors live; e.writeMu is held and no
@@ -680,6 +695,11 @@ func (s *Store) swapLocked(ctx context.Context, e *Engine, jobID string, target 
 		return nil
 	}); err != nil {
 		return err
+	}
+	if reembedSwapHook != nil {
+		if err := reembedSwapHook(); err != nil {
+			return err
+		}
 	}
 	if err := e.vec.UpsertBatch(ids, vals); err != nil {
 		s.log.Error("vector index swap", "ns", e.rec.PublicID, "err", err)

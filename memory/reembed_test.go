@@ -492,3 +492,88 @@ func TestReembedDocuments(t *testing.T) {
 	}
 	check(e)
 }
+
+func TestReembedCrashDuringSwapIsFinishedByLoad(t *testing.T) {
+	fastProviders(t)
+	setBatch(t, 4)
+	f := newFakeOllama(t)
+	dir := t.TempDir()
+	s := openTest(t, dir, nil)
+	ctx := context.Background()
+	e, err := s.EnsureNamespace(ctx, "org", "ns", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeAll(t, e, reembedTexts)
+	stopped := make(chan struct{})
+	reembedSwapHook = func() error { close(stopped); return errReembedStopped }
+	t.Cleanup(func() { reembedSwapHook = nil })
+	if _, err := s.UpdateConfig(ctx, "org", "ns", ollamaPatch(f, fakeDim)); err != nil {
+		t.Fatal(err)
+	}
+	<-stopped
+	s.Close()
+	reembedSwapHook = nil
+	s = openTest(t, dir, nil)
+	defer s.Close()
+	e, err = s.Engine(ctx, "org", "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.ReembedStatus(ctx, "org", "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Status != "idle" || st.Embedder != "ollama:fake-embed" || e.EmbedderID() != "ollama:fake-embed" {
+		t.Fatalf("after the interrupted swap: status %+v, engine embedder %s", st, e.EmbedderID())
+	}
+	assertVectorsFrom(t, e)
+	if n := len(f.inputs()); n != len(reembedTexts) {
+		t.Fatalf("provider saw %d texts, want %d", n, len(reembedTexts))
+	}
+}
+
+// TestReembedUnderConcurrentWrites keeps storing memories while the job
+// runs: every memory ends with a vector of the new embedder.
+func TestReembedUnderConcurrentWrites(t *testing.T) {
+	fastProviders(t)
+	setBatch(t, 3)
+	f := newFakeOllama(t)
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	ctx := context.Background()
+	e, err := s.EnsureNamespace(ctx, "org", "ns", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeAll(t, e, reembedTexts)
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			_, _, err := e.Store(ctx, StoreInput{AgentID: "a", Content: fmt.Sprintf("concurrent note %d about otters", i)})
+			if err != nil && !errors.Is(err, ErrUnavailable) { // a straddled swap asks to retry
+				done <- err
+				return
+			}
+		}
+	}()
+	if _, err := s.UpdateConfig(ctx, "org", "ns", ollamaPatch(f, fakeDim)); err != nil {
+		t.Fatal(err)
+	}
+	st := waitReembed(t, s, "ns", func(st ReembedStatus) bool { return st.Status != "running" })
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st.Status != "idle" {
+		t.Fatalf("status = %+v", st)
+	}
+	assertVectorsFrom(t, e)
+}
