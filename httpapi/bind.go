@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -30,6 +31,11 @@ func decode(c echo.Context, v any) error {
 func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("body", "a JSON object is required")
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would silently replace the bytes with U+FFFD, so what
+		// is stored would differ from what was sent.
+		return badRequest("body", "must be valid UTF-8")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
