@@ -39,7 +39,7 @@ type benchServer struct {
 }
 
 func startBenchServer(ctx context.Context, clients int, log *slog.Logger) (*benchServer, error) {
-	st, mk, cleanup, err := benchStore(memory.Options{Logger: log})
+	st, _, cleanup, err := benchStore(memory.Options{Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func startBenchServer(ctx context.Context, clients int, log *slog.Logger) (*benc
 		b.Close()
 		return nil, err
 	}
-	if b.keys, err = auth.NewManager(st.DB(), mk.Derive("api-key-pepper"), nil); err != nil {
+	if b.keys, err = auth.NewManager(st.DB(), st.Pepper(), nil); err != nil {
 		return fail(err)
 	}
 	if b.key, err = b.keys.Bootstrap(ctx, ""); err != nil {
