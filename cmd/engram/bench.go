@@ -31,6 +31,7 @@ func benchCommands() []command {
 		{"ann", "HNSW recall and queries/s against exact search (and hnswlib)", runBenchANN},
 		{"extract", "entity and relation precision/recall/F1 of graph extraction", runBenchExtract},
 		{"tenants", "RSS and cold-open latency with N namespaces in one store (bounded open engines)", runBenchTenants},
+		{"traverse", "entity-graph traversal latency (p50/p95/p99) on a power-law graph of N entities", runBenchTraverse},
 	}
 }
 
