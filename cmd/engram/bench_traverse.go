@@ -26,12 +26,15 @@ type traverseResult struct {
 	Queries         int     `json:"queries"`
 	Seed            uint64  `json:"seed"`
 	BuildSeconds    float64 `json:"build_seconds"`
+	BuildCPUSeconds float64 `json:"build_cpu_seconds"`
 	RelationsPerSec float64 `json:"relations_per_second"`
 	ColdOpenMs      float64 `json:"cold_open_ms"`
+	ColdOpenCPUMs   float64 `json:"cold_open_cpu_ms"`
 	P50Ms           float64 `json:"p50_ms"`
 	P95Ms           float64 `json:"p95_ms"`
 	P99Ms           float64 `json:"p99_ms"`
 	MaxMs           float64 `json:"max_ms"`
+	CPUMsPerQuery   float64 `json:"cpu_ms_per_query"`
 	MeanEntities    float64 `json:"mean_entities_reached"`
 	MeanRelations   float64 `json:"mean_relations_returned"`
 	WithNeighbours  int     `json:"queries_with_neighbours"`
@@ -98,7 +101,7 @@ func runBenchTraverse(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	for i, ed := range edges {
 		in := memory.RelationInput{Source: traverseName(ed[0]), Target: traverseName(ed[1]),
 			Relation: traverseRelations[ed[2]]}
@@ -110,6 +113,7 @@ func runBenchTraverse(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 	}
 	res.BuildSeconds = time.Since(start).Seconds()
+	res.BuildCPUSeconds = (processCPU() - cpu0).Seconds()
 	res.RelationsPerSec = float64(len(edges)) / res.BuildSeconds
 	if _, total := e.Entities("", "", 1); total != *n {
 		return fmt.Errorf("namespace holds %d entities, want %d (names merged by the resolver?)", total, *n)
@@ -127,7 +131,7 @@ func runBenchTraverse(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer stopCPU()
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), processCPU()
 	reopened, err := st.Engine(ctx, org, ns)
 	if err != nil {
 		return err
@@ -137,6 +141,7 @@ func runBenchTraverse(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	e = reopened
 	res.ColdOpenMs = float64(time.Since(t0).Microseconds()) / 1000
+	res.ColdOpenCPUMs = float64((processCPU() - cpu0).Microseconds()) / 1000
 	ids := make([]string, *n)
 	ents, _ := e.Entities("", "", *n)
 	byName := make(map[string]string, len(ents))
@@ -158,18 +163,18 @@ func runBenchTraverse(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	res.P50Ms, res.P95Ms, res.P99Ms, res.MaxMs = percentile(lat, 50), percentile(lat, 95), percentile(lat, 99), percentile(lat, 100)
 	res.LoadAvg = loadAvg()
-	res.Summary = fmt.Sprintf("traverse entities=%d relations=%d depth=%d p50=%.3fms p95=%.3fms p99=%.3fms (%d queries, mean %.0f entities reached, %d at limit %d) build=%.1fs cold-open=%.0fms loadavg=%s",
-		*n, res.Relations, *depth, res.P50Ms, res.P95Ms, res.P99Ms, *queries, res.MeanEntities, res.AtLimit, *limit, res.BuildSeconds, res.ColdOpenMs, res.LoadAvg)
+	res.Summary = fmt.Sprintf("traverse entities=%d relations=%d depth=%d p50=%.3fms p95=%.3fms p99=%.3fms cpu=%.3fms/query (%d queries, mean %.0f entities reached, %d at limit %d) build=%.1fs cold-open=%.0fms loadavg=%s",
+		*n, res.Relations, *depth, res.P50Ms, res.P95Ms, res.P99Ms, res.CPUMsPerQuery, *queries, res.MeanEntities, res.AtLimit, *limit, res.BuildSeconds, res.ColdOpenMs, res.LoadAvg)
 	if *asJSON {
 		return writeJSON(stdout, res)
 	}
 	lw := &lineWriter{w: stdout}
 	name := fmt.Sprintf("BenchTraverse/entities=%d/depth=%d/limit=%d", *n, *depth, *limit)
-	lw.printf("%s/phase=build %d relations %.1f s %.0f relations/s (mean degree %.2f, max degree %d)",
-		name, res.Relations, res.BuildSeconds, res.RelationsPerSec, res.MeanDegree, res.MaxDegree)
-	lw.printf("%s/phase=cold_open %.1f ms", name, res.ColdOpenMs)
-	lw.printf("%s %d %.3f p50-ms %.3f p95-ms %.3f p99-ms %.3f max-ms %.1f entities/query %.1f relations/query %d with-neighbours",
-		name, *queries, res.P50Ms, res.P95Ms, res.P99Ms, res.MaxMs, res.MeanEntities, res.MeanRelations, res.WithNeighbours)
+	lw.printf("%s/phase=build %d relations %.1f s %.1f cpu-s %.0f relations/s (mean degree %.2f, max degree %d)",
+		name, res.Relations, res.BuildSeconds, res.BuildCPUSeconds, res.RelationsPerSec, res.MeanDegree, res.MaxDegree)
+	lw.printf("%s/phase=cold_open %.1f ms %.1f cpu-ms", name, res.ColdOpenMs, res.ColdOpenCPUMs)
+	lw.printf("%s %d %.3f p50-ms %.3f p95-ms %.3f p99-ms %.3f max-ms %.3f cpu-ms/query %.1f entities/query %.1f relations/query %d with-neighbours",
+		name, *queries, res.P50Ms, res.P95Ms, res.P99Ms, res.MaxMs, res.CPUMsPerQuery, res.MeanEntities, res.MeanRelations, res.WithNeighbours)
 	lw.printf("%s", res.Summary)
 	return lw.err
 }
@@ -184,6 +189,7 @@ func timeTraversals(ctx context.Context, e *memory.Engine, ids []string, rng *ra
 	}
 	lat := make([]time.Duration, 0, queries)
 	var ents, rels int
+	cpu0 := processCPU()
 	for range queries {
 		start := []string{ids[rng.IntN(len(ids))]}
 		t0 := time.Now()
@@ -201,6 +207,7 @@ func timeTraversals(ctx context.Context, e *memory.Engine, ids []string, rng *ra
 			res.AtLimit++
 		}
 	}
+	res.CPUMsPerQuery = float64((processCPU() - cpu0).Microseconds()) / 1000 / float64(queries)
 	res.MeanEntities = float64(ents) / float64(queries)
 	res.MeanRelations = float64(rels) / float64(queries)
 	return lat, nil
