@@ -379,7 +379,7 @@ func (s *Store) Config(org, name string) (NamespaceConfig, error) {
 	if err != nil {
 		return NamespaceConfig{}, err
 	}
-	return redactedConfig(rec.Config), nil
+	return shownConfig(rec.Config), nil
 }
 
 // UpdateConfig applies a partial JSON configuration.
@@ -392,11 +392,15 @@ func (s *Store) UpdateConfig(ctx context.Context, org, name string, patch []byte
 	}
 	cfg := rec.Config
 	cfg.Embedder = cfg.Embedder.clone() // a patch merges into a copy
+	cfg.ExtractionModel = cfg.ExtractionModel.clone()
 	if err := json.Unmarshal(patch, &cfg); err != nil {
 		return NamespaceConfig{}, invalid("body", "malformed config: %s", jsonReason(err))
 	}
 	if len(cfg.EntityTypes) > 64 {
 		return NamespaceConfig{}, invalid("entity_types", "at most 64 types")
+	}
+	if err := checkExtractionModelPatch(rec.Config.ExtractionModel, cfg.ExtractionModel, patch); err != nil {
+		return NamespaceConfig{}, err
 	}
 	next := *rec
 	next.Config = cfg
@@ -411,12 +415,12 @@ func (s *Store) UpdateConfig(ctx context.Context, org, name string, patch []byte
 		if err := s.applyEmbedderChangeLocked(ctx, rec, &next); err != nil {
 			return NamespaceConfig{}, err
 		}
-		return redactedConfig(cfg), nil
+		return shownConfig(cfg), nil
 	}
 	if err := s.saveRecordLocked(ctx, &next); err != nil {
 		return NamespaceConfig{}, err
 	}
-	return redactedConfig(cfg), nil
+	return shownConfig(cfg), nil
 }
 
 // Engine returns the open engine of a namespace, opening it if needed.

@@ -80,6 +80,9 @@ type NamespaceConfig struct {
 	// Embedder overrides the server's embedder for this namespace (nil:
 	// the server's); changing it re-embeds the namespace (reembed.go).
 	Embedder *EmbedderSpec `json:"embedder,omitempty"`
+	// ExtractionModel, when set, re-extracts every written memory with a
+	// chat model in the background (llmextract.go).
+	ExtractionModel *ExtractionModelSpec `json:"extraction_model,omitempty"`
 }
 
 // AgentSummary is one row of the agents listing.

@@ -274,6 +274,7 @@ const maxTxnBytes = 1 << 20
 // in transactions of at most maxTxnBytes each; it was validated as a whole
 // before, so a split batch fails only on storage errors.
 func (e *Engine) write(ctx context.Context, recs []*record, vecs [][]float32) ([]*Memory, error) {
+	defer e.queueModelExtraction(recs) // after writeMu is released (llmextract.go)
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	graphRows := 0
