@@ -40,9 +40,9 @@ func (s *Server) storeMemory(c echo.Context) error {
 }
 
 type batchStoreRequest struct {
-	AgentID   string              `json:"agent_id"`
-	Namespace string              `json:"namespace"`
-	Memories  []memory.StoreInput `json:"memories"`
+	AgentID   string                                  `json:"agent_id"`
+	Namespace string                                  `json:"namespace"`
+	Memories  batch[memory.StoreInput, memoriesLimit] `json:"memories"`
 }
 
 type storedItem struct {
@@ -242,10 +242,10 @@ func (s *Server) updateMemory(c echo.Context) error {
 }
 
 type importanceRequest struct {
-	AgentID    string   `json:"agent_id"`
-	MemoryID   string   `json:"memory_id"`
-	MemoryIDs  []string `json:"memory_ids"`
-	Importance *float64 `json:"importance"`
+	AgentID    string                        `json:"agent_id"`
+	MemoryID   string                        `json:"memory_id"`
+	MemoryIDs  batch[string, memoryIDsLimit] `json:"memory_ids"`
+	Importance *float64                      `json:"importance"`
 }
 
 func (s *Server) setImportance(c echo.Context) error {
@@ -315,12 +315,12 @@ func (s *Server) eachMemoryNamespace(c echo.Context, ids []string, fn func(conte
 }
 
 type forgetRequest struct {
-	AgentID         string   `json:"agent_id"`
-	Namespace       string   `json:"namespace"`
-	MemoryIDs       []string `json:"memory_ids"`
-	Tags            []string `json:"tags"`
-	SessionID       string   `json:"session_id"`
-	BeforeTimestamp *int64   `json:"before_timestamp"`
+	AgentID         string                        `json:"agent_id"`
+	Namespace       string                        `json:"namespace"`
+	MemoryIDs       batch[string, memoryIDsLimit] `json:"memory_ids"`
+	Tags            []string                      `json:"tags"`
+	SessionID       string                        `json:"session_id"`
+	BeforeTimestamp *int64                        `json:"before_timestamp"`
 }
 
 func (s *Server) forget(c echo.Context) error {

@@ -3,77 +3,212 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"sort"
-	"strings"
+	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/engramhq/engram/memory"
+	"github.com/engramhq/engram/memory/webhook"
 )
 
-// metrics is a small Prometheus text exposition of request counts and
-// latency histograms by route and status.
+// metrics is the Prometheus exposition of one Server, in its own registry
+// (servers in one process, as in tests, do not share counters). Labels
+// are route templates (c.Path()), methods, status codes, namespace
+// buckets and delivery results: never a raw URL, a namespace name, an
+// id, a key or content. The metric names are listed in
+// docs/operations.md.
 type metrics struct {
-	mu          sync.Mutex
-	requests    map[string]*routeStats
-	rateLimited atomic.Int64
+	reg         *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	rateLimited prometheus.Counter
+	stored      prometheus.Counter
+	recalls     prometheus.Counter
+
+	// once registers the collectors that need the Server (first scrape).
+	once    sync.Once
+	handler http.Handler
+
+	// routesOnce fills routes, the registered route templates.
+	routesOnce sync.Once
+	routes     map[string]bool
 }
 
-var buckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
+var latencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
 
-type routeStats struct {
-	count  int64
-	sum    float64
-	counts []int64
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "engram_http_requests_total", Help: "HTTP requests by method, route template and status.",
+	}, []string{"method", "route", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "engram_http_request_duration_seconds", Help: "HTTP request latency by method, route template and status.",
+		Buckets: latencyBuckets,
+	}, []string{"method", "route", "status"})
+	m.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "engram_rate_limited_total", Help: "Requests answered 429 by a per-key or per-namespace rate limit.",
+	})
+	m.stored = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "engram_memories_stored_total", Help: "Memories and namespace documents stored by successful requests.",
+	})
+	m.recalls = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "engram_recalls_total", Help: "Recalls and queries served by successful requests.",
+	})
+	m.reg.MustRegister(m.requests, m.latency, m.rateLimited, m.stored, m.recalls,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
 }
 
-func newMetrics() *metrics { return &metrics{requests: map[string]*routeStats{}} }
-
-func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	k := fmt.Sprintf("method=%q,route=%q,status=\"%d\"", method, route, status)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	st := m.requests[k]
-	if st == nil {
-		st = &routeStats{counts: make([]int64, len(buckets))}
-		m.requests[k] = st
+// observe records one finished request; the access log calls it once the
+// status is known. Stores and recalls come from the handler's usage note.
+func (m *metrics) observe(c echo.Context, route string, status int, d time.Duration) {
+	route = m.template(c, route)
+	method := c.Request().Method
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+	default:
+		method = "other" // the method is client-chosen: keep the label set small
 	}
-	st.count++
-	sec := d.Seconds()
-	st.sum += sec
-	for i, b := range buckets {
-		if sec <= b {
-			st.counts[i]++
+	code := strconv.Itoa(status)
+	m.requests.WithLabelValues(method, route, code).Inc()
+	m.latency.WithLabelValues(method, route, code).Observe(d.Seconds())
+	if status < 400 {
+		if u, ok := c.Get(ctxUsage).(usageDelta); ok {
+			m.stored.Add(float64(u.stores))
+			m.recalls.Add(float64(u.recalls))
 		}
 	}
+}
+
+// template returns route if it is a registered route template and
+// "unmatched" otherwise (echo's not-found route "/*" included), so no
+// client-chosen path becomes a label.
+func (m *metrics) template(c echo.Context, route string) string {
+	m.routesOnce.Do(func() {
+		m.routes = map[string]bool{}
+		for _, r := range c.Echo().Routes() {
+			if r.Method != echo.RouteNotFound {
+				m.routes[r.Path] = true
+			}
+		}
+	})
+	if !m.routes[route] {
+		return "unmatched"
+	}
+	return route
 }
 
 func (s *Server) metricsHandler(c echo.Context) error {
-	var b strings.Builder
 	m := s.metrics
-	m.mu.Lock()
-	keys := make([]string, 0, len(m.requests))
-	for k := range m.requests {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	b.WriteString("# HELP engram_http_requests_total HTTP requests by route and status.\n# TYPE engram_http_requests_total counter\n")
-	for _, k := range keys {
-		fmt.Fprintf(&b, "engram_http_requests_total{%s} %d\n", k, m.requests[k].count)
-	}
-	b.WriteString("# HELP engram_http_request_duration_seconds Request latency.\n# TYPE engram_http_request_duration_seconds histogram\n")
-	for _, k := range keys {
-		st := m.requests[k]
-		for i, bound := range buckets {
-			fmt.Fprintf(&b, "engram_http_request_duration_seconds_bucket{%s,le=\"%g\"} %d\n", k, bound, st.counts[i])
+	m.once.Do(func() {
+		col := &storeCollector{store: s.store, webhooks: s.opts.Webhooks}
+		uptime := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "engram_uptime_seconds", Help: "Seconds since the server started.",
+		}, func() float64 { return float64(s.uptime()) })
+		for _, cl := range []prometheus.Collector{col, uptime} {
+			if err := m.reg.Register(cl); err != nil {
+				s.log.Error("metrics: register collector", "err", err)
+			}
 		}
-		fmt.Fprintf(&b, "engram_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", k, st.count)
-		fmt.Fprintf(&b, "engram_http_request_duration_seconds_sum{%s} %g\n", k, st.sum)
-		fmt.Fprintf(&b, "engram_http_request_duration_seconds_count{%s} %d\n", k, st.count)
+		m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+			ErrorHandling: promhttp.ContinueOnError,
+			ErrorLog:      slogPromLogger{s},
+		})
+	})
+	m.handler.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// slogPromLogger passes promhttp's gathering errors to the server's logger.
+type slogPromLogger struct{ s *Server }
+
+func (l slogPromLogger) Println(v ...any) {
+	l.s.log.Warn("metrics: gather", "err", fmt.Sprint(v...))
+}
+
+// storeCollector reads the store's and the webhook service's figures at
+// scrape time.
+type storeCollector struct {
+	store    *memory.Store
+	webhooks *webhook.Service
+}
+
+var (
+	descNamespaces = prometheus.NewDesc("engram_namespaces",
+		"Namespaces, open or not.", nil, nil)
+	descOpen = prometheus.NewDesc("engram_namespaces_open",
+		"Namespaces open in memory.", nil, nil)
+	descBucketNS = prometheus.NewDesc("engram_index_namespaces",
+		"Open namespaces by bucket (xxh3 of the internal namespace id mod 16).", []string{"bucket"}, nil)
+	descMemories = prometheus.NewDesc("engram_index_memories",
+		"Memories of the open namespaces by bucket.", []string{"bucket"}, nil)
+	descVectors = prometheus.NewDesc("engram_index_vectors",
+		"Vectors (memories and documents) of the open namespaces by bucket.", []string{"bucket"}, nil)
+	descTextDocs = prometheus.NewDesc("engram_index_text_docs",
+		"Full-text index entries (memories and documents) of the open namespaces by bucket.", []string{"bucket"}, nil)
+	descDocuments = prometheus.NewDesc("engram_index_documents",
+		"Namespace documents of the open namespaces by bucket (namespaces whose documents are loaded).", []string{"bucket"}, nil)
+	descSweeps = prometheus.NewDesc("engram_sweep_passes_total",
+		"Lifecycle sweeps run (process-wide).", nil, nil)
+	descSweepRemoved = prometheus.NewDesc("engram_sweep_memories_removed_total",
+		"Memories forgotten by lifecycle sweeps: expired or below min_importance (process-wide).", nil, nil)
+	descSweepErrors = prometheus.NewDesc("engram_sweep_errors_total",
+		"Namespaces whose sweep removals failed (process-wide).", nil, nil)
+	descEmbed = prometheus.NewDesc("engram_embedding_duration_seconds",
+		"Duration of embedder calls, one per batch of texts (process-wide).", nil, nil)
+	descWebhook = prometheus.NewDesc("engram_webhook_delivery_attempts_total",
+		"Webhook delivery attempts by result: delivered, retried (will be attempted again) or failed (last attempt).",
+		[]string{"result"}, nil)
+)
+
+func (sc *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descNamespaces, descOpen, descBucketNS, descMemories, descVectors,
+		descTextDocs, descDocuments, descSweeps, descSweepRemoved, descSweepErrors, descEmbed} {
+		ch <- d
 	}
-	m.mu.Unlock()
-	fmt.Fprintf(&b, "# HELP engram_rate_limited_total Requests answered 429.\n# TYPE engram_rate_limited_total counter\nengram_rate_limited_total %d\n", m.rateLimited.Load())
-	fmt.Fprintf(&b, "# HELP engram_uptime_seconds Seconds since start.\n# TYPE engram_uptime_seconds gauge\nengram_uptime_seconds %d\n", s.uptime())
-	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
+	if sc.webhooks != nil {
+		ch <- descWebhook
+	}
+}
+
+func (sc *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v int, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
+	}
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	m := sc.store.Metrics()
+	gauge(descNamespaces, m.Namespaces)
+	gauge(descOpen, m.OpenNamespaces)
+	for i, b := range m.Buckets {
+		l := strconv.Itoa(i)
+		gauge(descBucketNS, b.Namespaces, l)
+		gauge(descMemories, b.Memories, l)
+		gauge(descVectors, b.Vectors, l)
+		gauge(descTextDocs, b.TextDocs, l)
+		gauge(descDocuments, b.Documents, l)
+	}
+	p := memory.ReadProcessStats()
+	counter(descSweeps, p.Sweep.Passes)
+	counter(descSweepRemoved, p.Sweep.Removed)
+	counter(descSweepErrors, p.Sweep.Errors)
+	buckets := make(map[float64]uint64, len(p.Embed.Bounds))
+	for i, b := range p.Embed.Bounds {
+		buckets[b] = p.Embed.Cumulative[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(descEmbed, p.Embed.Count, p.Embed.Sum, buckets)
+	if sc.webhooks != nil {
+		st := sc.webhooks.Stats()
+		counter(descWebhook, st.Delivered, "delivered")
+		counter(descWebhook, st.Retried, "retried")
+		counter(descWebhook, st.Failed, "failed")
+	}
 }

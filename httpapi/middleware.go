@@ -86,7 +86,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		s.metrics.observe(c.Request().Method, route, status, dur)
+		s.metrics.observe(c, route, status, dur)
 		keyID := ""
 		if k := keyOf(c); k != nil {
 			keyID = k.ID

@@ -159,7 +159,9 @@ func embedWith(ctx context.Context, emb recall.Embedder, dim int, texts []string
 	if dim < emb.Dimension() {
 		return nil, fmt.Errorf("%w: namespace has %d dimensions, embedder %s produces %d", ErrDimensionMismatch, dim, emb.ID(), emb.Dimension())
 	}
+	done := embedTimer()
 	vecs, err := emb.Embed(ctx, texts)
+	done()
 	if err != nil {
 		return nil, fmt.Errorf("%w: embed: %v", ErrUnavailable, err)
 	}

@@ -69,12 +69,15 @@ func (s *Store) Sweep(ctx context.Context) (expired int) {
 			e.writeMu.Unlock()
 			if err != nil {
 				s.log.Warn("sweep expired memories", "ns", e.rec.PublicID, "err", err)
+				sweepErrors.Add(1)
 				continue
 			}
 			expired += len(victims)
+			sweepRemoved.Add(uint64(len(victims)))
 		}
 		e.endIdleSessions(ctx)
 	}
 	s.closeIdle(ctx)
+	sweepPasses.Add(1)
 	return expired
 }

@@ -228,12 +228,13 @@ func (s *Service) attempt(key string) {
 		return
 	}
 	now := s.opts.Now()
+	recorded := false
 	err = s.db.Update(s.ctx, func(txn storage.Txn) error {
 		cur, err := s.rows.getDelivery(txn, []byte(key))
 		if err != nil {
 			return err
 		}
-		if cur.Status != StatusPending {
+		if recorded = cur.Status == StatusPending; !recorded {
 			d = cur
 			return nil
 		}
@@ -256,6 +257,9 @@ func (s *Service) attempt(key string) {
 			s.log.Error("webhook: record attempt", "webhook_id", sub.ID, "delivery_id", d.ID, "err", err)
 		}
 		return
+	}
+	if recorded {
+		s.stats.count(d.Status)
 	}
 	switch d.Status {
 	case StatusPending:

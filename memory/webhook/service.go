@@ -68,7 +68,8 @@ type Service struct {
 	closed atomic.Bool
 	work   chan string
 	q      queue
-	active atomic.Int64 // active subscriptions
+	active atomic.Int64  // active subscriptions
+	stats  deliveryStats // attempt outcomes (stats.go)
 
 	// createMu serializes Subscribe, so the per-namespace limit holds.
 	createMu sync.Mutex
