@@ -116,6 +116,7 @@ func authzRoutes() []authzRoute {
 		{method: "GET", path: "/v1/namespaces/:ns/export", need: a, ok: okStatus, out: denyNS},
 		{method: "POST", path: "/v1/namespaces/:ns/rotate-key", need: a, ok: want{202, ""}, out: denyNS},
 		{method: "GET", path: "/v1/namespaces/:ns/reembed", need: r, ok: okStatus, out: denyNS},
+		{method: "GET", path: "/v1/namespaces/:ns/extraction", need: r, ok: okStatus, out: denyNS},
 		// A super_admin's grants do not narrow a whole-server backup.
 		{method: "GET", path: "/v1/admin/backup", need: sa, ok: okStatus, out: okStatus, streamed: true},
 		{method: "POST", path: "/v1/namespaces/:ns/import", need: a, ok: okStatus, out: denyNS,

@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	a.POST("/v1/namespaces/:ns/import", s.importNamespace)
 	a.POST("/v1/namespaces/:ns/rotate-key", s.rotateNamespaceKey)
 	a.GET("/v1/namespaces/:ns/reembed", s.reembedStatus)
+	a.GET("/v1/namespaces/:ns/extraction", s.extractionStatus)
 	a.GET("/v1/admin/backup", s.backup)
 
 	// Namespace documents (docs.go).
