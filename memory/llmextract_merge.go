@@ -137,37 +137,45 @@ func (e *Engine) mergeModelInto(r *record, res *llm.Result, d *graphDelta) (ents
 		if src == "" || dst == "" || src == dst {
 			continue
 		}
-		from := time.Unix(r.CreatedAt, 0).UTC()
-		if !f.ValidFrom.IsZero() {
-			from = f.ValidFrom
-		}
-		if id := tripleRow(g, d, src, f.Relation, dst); id != "" && contains(r.RelIDs, id) {
-			continue // the rules found it in this memory already
-		}
-		prev := make(map[string]int, len(d.rels))
-		for id, rel := range d.rels {
-			prev[id] = rel.support()
-		}
-		rowID := e.applyFact(g, d, graph.Relation{
-			ID: newPublicID("rel_"), Source: src, Target: dst, Relation: f.Relation, Weight: 1,
-			ValidFrom: from, SourceMemoryIDs: []string{r.ID}, CreatedAt: e.s.now().UTC().Truncate(time.Second),
-		})
-		cur := d.rels[rowID]
-		if rowID == "" || cur == nil || contains(r.RelIDs, rowID) {
-			continue
-		}
-		before, ok := prev[rowID]
-		if !ok && g.rels[rowID] != nil {
-			before = g.rels[rowID].support()
-		}
-		// Only a support this memory added is listed, so forgetting it
-		// releases exactly that.
-		if cur.support() > before {
-			r.RelIDs = append(r.RelIDs, rowID)
+		if e.mergeModelFact(g, d, r, src, dst, f) {
 			rels++
 		}
 	}
 	return ents, rels
+}
+
+// mergeModelFact applies one model relation between entity ids src and dst
+// with r as source, and reports whether it added r's support (then listed
+// in r.RelIDs, so forgetting r releases exactly that). writeMu is held.
+func (e *Engine) mergeModelFact(g *kg, d *graphDelta, r *record, src, dst string, f llm.Relation) bool {
+	if id := tripleRow(g, d, src, f.Relation, dst); id != "" && contains(r.RelIDs, id) {
+		return false // the rules found it in this memory already
+	}
+	from := time.Unix(r.CreatedAt, 0).UTC()
+	if !f.ValidFrom.IsZero() {
+		from = f.ValidFrom
+	}
+	prev := make(map[string]int, len(d.rels))
+	for id, rel := range d.rels {
+		prev[id] = rel.support()
+	}
+	rowID := e.applyFact(g, d, graph.Relation{
+		ID: newPublicID("rel_"), Source: src, Target: dst, Relation: f.Relation, Weight: 1,
+		ValidFrom: from, SourceMemoryIDs: []string{r.ID}, CreatedAt: e.s.now().UTC().Truncate(time.Second),
+	})
+	cur := d.rels[rowID]
+	if rowID == "" || cur == nil || contains(r.RelIDs, rowID) {
+		return false
+	}
+	before, ok := prev[rowID]
+	if !ok && g.rels[rowID] != nil {
+		before = g.rels[rowID].support()
+	}
+	if cur.support() <= before {
+		return false
+	}
+	r.RelIDs = append(r.RelIDs, rowID)
+	return true
 }
 
 // tripleRow is the id of the row holding (src, rel, dst), either direction
