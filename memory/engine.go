@@ -48,6 +48,7 @@ type Engine struct {
 	sealer   *seal.Sealer
 	mems     map[uint64]*record
 	byPub    map[string]uint64
+	order    streams // conversation order of mems (order.go)
 	sessions map[string]*sessionRecord
 	dirty    map[uint64]struct{}
 	vec      *vector.Index
@@ -224,6 +225,7 @@ func (e *Engine) load(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	e.sealer, e.mems, e.byPub, e.sessions, e.vec, e.text, e.kg = sealer, mems, byPub, sessions, vec, ti, g
+	e.order = buildOrder(mems)
 	e.dirty = map[uint64]struct{}{}
 	e.mu.Unlock()
 	if err := e.catchUpText(ctx); err != nil {

@@ -90,29 +90,6 @@ func (e *Engine) memoryEdges(ctx context.Context, id string, types []string) ([]
 	return out, nil
 }
 
-// neighboursInOrderLocked finds the memories just before and after r in its
-// session (or, without a session, among its agent's memories).
-func (e *Engine) neighboursInOrderLocked(r *record) (prev, next *record) {
-	before := func(a, b *record) bool {
-		if a.CreatedAt != b.CreatedAt {
-			return a.CreatedAt < b.CreatedAt
-		}
-		return a.Seq < b.Seq
-	}
-	for _, o := range e.mems {
-		if o == r || o.AgentID != r.AgentID || o.SessionID != r.SessionID {
-			continue
-		}
-		if before(o, r) && (prev == nil || before(prev, o)) {
-			prev = o
-		}
-		if before(r, o) && (next == nil || before(o, next)) {
-			next = o
-		}
-	}
-	return prev, next
-}
-
 func (e *Engine) memoryNeighbors(types []string) graph.Neighbors {
 	return graph.NeighborsFunc(func(ctx context.Context, id string) ([]graph.Edge, error) {
 		return e.memoryEdges(ctx, id, types)
