@@ -77,18 +77,22 @@ func TestMetricsExposition(t *testing.T) {
 
 	before, _ := scrape(t, env)
 	sweepsBefore, _ := metricValue(before, "engram_sweep_passes_total", nil)
+	removedBefore, _ := metricValue(before, "engram_sweep_memories_removed_total", nil)
 	embedsBefore, _ := metricValue(before, "engram_embedding_duration_seconds", nil)
 
 	m := mustOK(t, env.root("POST", "/v1/memory/store", map[string]any{"agent_id": "a", "namespace": ns, "content": canary + " one"}))
 	id := m["memory"].(map[string]any)["id"].(string)
 	mustOK(t, env.root("POST", "/v1/memories/store/batch", map[string]any{"agent_id": "a", "namespace": ns,
-		"memories": []map[string]any{{"content": canary + " two"}, {"content": canary + " three"}}}))
+		"memories": []map[string]any{{"content": canary + " two"}, {"content": canary + " three"},
+			{"content": canary + " expired", "expires_at": 1}}}))
 	recall := map[string]any{"agent_id": "a", "namespace": ns, "query": canary}
 	mustOK(t, env.root("POST", "/v1/memory/recall", recall))
 	want429(t, env.root("POST", "/v1/memory/recall", recall), 1)
 	mustOK(t, env.root("GET", "/v1/memories/"+id, nil))
 	wantError(t, env.root("GET", "/v1/no-such-route/"+canary, nil), 404, "ROUTE_NOT_FOUND")
-	_ = env.store.Sweep(context.Background())
+	if n := env.store.Sweep(context.Background()); n != 1 {
+		t.Fatalf("sweep removed %d memories, want the expired one", n)
+	}
 	h.waitDeliveries(ns, hookID, "", func(ds []map[string]any) bool {
 		return len(ds) == 2 && ds[0]["status"] == "delivered" && ds[1]["status"] == "delivered"
 	})
@@ -115,7 +119,7 @@ func TestMetricsExposition(t *testing.T) {
 		want    float64
 		atLeast bool
 	}{
-		{"engram_memories_stored_total", nil, 3, false},
+		{"engram_memories_stored_total", nil, 4, false},
 		{"engram_recalls_total", nil, 1, false},
 		{"engram_rate_limited_total", nil, 1, false},
 		{"engram_http_requests_total", map[string]string{"method": "POST", "route": "/v1/memory/store", "status": "200"}, 1, false},
@@ -131,6 +135,7 @@ func TestMetricsExposition(t *testing.T) {
 		{"engram_index_text_docs", nil, 3, false},
 		{"engram_webhook_delivery_attempts_total", map[string]string{"result": "failed"}, 0, false},
 		{"engram_sweep_passes_total", nil, sweepsBefore + 1, true},
+		{"engram_sweep_memories_removed_total", nil, removedBefore + 1, true},
 		{"engram_embedding_duration_seconds", nil, embedsBefore + 3, true}, // two stores, one recall
 		{"go_goroutines", nil, 1, true},
 		{"process_open_fds", nil, 1, true},
