@@ -37,7 +37,10 @@
 // and the graph delta to the maps; it then upserts the vector index (with
 // e.mu released) and applies the text index with the change sequence as
 // its checkpoint, so a crash between commit and index update is replayed
-// from the change log at the next open. Relations written directly
+// from the change log at the next open. With an extraction model
+// configured (llmextract.go), the committed memories are then queued for
+// it, after writeMu is released; the write never waits for the model.
+// Relations written directly
 // (AddRelation) and links (AddLink) follow the same order: writeMu, one
 // transaction, then e.mu.
 //
@@ -69,7 +72,9 @@
 // goroutines at once inside the search), so the vector index is never
 // written with e.mu held. Leaves, taken with nothing else acquired after
 // them: the active embedder's lock, the rotation table's lock
-// (rotations.mu) and the re-embed job table's lock (taken under Store.mu).
+// (rotations.mu), the re-embed job table's lock (taken under Store.mu)
+// and the model-extraction queue locks (llmQueues, then llmQueue.mu, which
+// startLLMWorker takes under Store.mu).
 // Store.mu is released before an engine loads: concurrent callers wait on
 // the engine's opened channel. No lock is held across an embedder call.
 //
@@ -95,6 +100,11 @@
 //     RotateNamespaceKey or by Open to resume an unfinished one. It runs
 //     until every row is resealed, its namespace is deleted, or Store.ctx
 //     is cancelled (it resumes at the next Open).
+//   - One model-extraction worker per namespace with queued jobs
+//     (llmextract.go, startLLMWorker), started by the first job while the
+//     Store is open. It exits when its queue is empty or Store.ctx is
+//     cancelled (the jobs left are dropped, not persisted), and holds no
+//     lock while the model answers.
 //
 // Goroutines of other packages: memory/storage starts Badger's value-log
 // GC loop (stopped by its Close, which Store.Close calls); the vector
