@@ -73,8 +73,8 @@
 // written with e.mu held. Leaves, taken with nothing else acquired after
 // them: the active embedder's lock, the rotation table's lock
 // (rotations.mu), the re-embed job table's lock (taken under Store.mu)
-// and the model-extraction queue locks (llmQueues, then llmQueue.mu, which
-// startLLMWorker takes under Store.mu).
+// and the model-extraction queue locks (llmQueues and llmQueue.mu, never
+// nested; startLLMWorker takes llmQueue.mu under Store.mu).
 // Store.mu is released before an engine loads: concurrent callers wait on
 // the engine's opened channel. No lock is held across an embedder call.
 //
