@@ -70,7 +70,7 @@ const (
 	DefaultGraphWeight = 0.0
 	// DefaultContextWeight is the share of a matching question's relevance
 	// lent to the reply that follows it (order.go). On the LoCoMo
-	// development conversations it raised hybrid recall@10 by about 0.08
+	// development conversations it raised hybrid recall@10 from 0.649 to 0.723
 	// (see README, Benchmarks).
 	DefaultContextWeight = 0.5
 	rrfK                 = 60
