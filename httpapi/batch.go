@@ -37,6 +37,31 @@ func (memoryIDsLimit) limit() (int, string, string) {
 	return maxBatchItems, "memory_ids", "at most 1000 ids"
 }
 
+// The namespace-document batches; their texts match the checks in memory
+// (docs_write.go, docs_query.go) for a store's default MaxBatch.
+type (
+	vectorsLimit   struct{}
+	documentsLimit struct{}
+	queriesLimit   struct{}
+	idsLimit       struct{}
+)
+
+func (vectorsLimit) limit() (int, string, string) {
+	return maxBatchItems, "vectors", "at most 1000 items per request"
+}
+
+func (documentsLimit) limit() (int, string, string) {
+	return maxBatchItems, "documents", "at most 1000 items per request"
+}
+
+func (queriesLimit) limit() (int, string, string) {
+	return maxBatchItems, "queries", "at most 1000 queries per request"
+}
+
+func (idsLimit) limit() (int, string, string) {
+	return maxBatchItems, "ids", "at most 1000 ids per request"
+}
+
 func (b *batch[T, L]) UnmarshalJSON(data []byte) error {
 	var l L
 	limit, field, reason := l.limit()

@@ -16,27 +16,27 @@ import (
 // memory (docs*.go, filter.go).
 
 type docsUpsertRequest struct {
-	Vectors   []memory.DocInput `json:"vectors"`
-	Documents []memory.DocInput `json:"documents"`
+	Vectors   batch[memory.DocInput, vectorsLimit]   `json:"vectors"`
+	Documents batch[memory.DocInput, documentsLimit] `json:"documents"`
 }
 
 type docQueryRequest struct {
-	Vector          []float32       `json:"vector"`
-	Text            string          `json:"text"`
-	Query           string          `json:"query"`
-	Queries         []string        `json:"queries"`
-	TopK            *int            `json:"top_k"`
-	Filter          json.RawMessage `json:"filter"`
-	IncludeValues   *bool           `json:"include_values"`
-	IncludeMetadata *bool           `json:"include_metadata"`
-	IncludeText     *bool           `json:"include_text"`
-	VectorWeight    *float64        `json:"vector_weight"`
+	Vector          []float32                   `json:"vector"`
+	Text            string                      `json:"text"`
+	Query           string                      `json:"query"`
+	Queries         batch[string, queriesLimit] `json:"queries"`
+	TopK            *int                        `json:"top_k"`
+	Filter          json.RawMessage             `json:"filter"`
+	IncludeValues   *bool                       `json:"include_values"`
+	IncludeMetadata *bool                       `json:"include_metadata"`
+	IncludeText     *bool                       `json:"include_text"`
+	VectorWeight    *float64                    `json:"vector_weight"`
 }
 
 type docDeleteRequest struct {
-	IDs       []string        `json:"ids"`
-	Filter    json.RawMessage `json:"filter"`
-	DeleteAll bool            `json:"delete_all"`
+	IDs       batch[string, idsLimit] `json:"ids"`
+	Filter    json.RawMessage         `json:"filter"`
+	DeleteAll bool                    `json:"delete_all"`
 }
 
 // docResult is one result on the wire; each route sets the fields its
