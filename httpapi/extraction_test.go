@@ -34,8 +34,8 @@ func TestModelExtractionOverHTTP(t *testing.T) {
 		name, field string
 		model       map[string]any
 	}{
-		{"provider=bad", "extraction_model.provider", map[string]any{"provider": "gpt", "url": fake.URL, "model": "m"}},
-		{"url=bad", "extraction_model.url", map[string]any{"provider": "openai", "url": "file:///etc", "model": "m"}},
+		{"provider=bad", "extraction_model.provider", map[string]any{"provider": "gpt", "base_url": fake.URL, "model": "m"}},
+		{"base_url=bad", "extraction_model.base_url", map[string]any{"provider": "openai", "base_url": "file:///etc", "model": "m"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := env.root("PATCH", "/v1/namespaces/kg/config", map[string]any{"extraction_model": tc.model})
@@ -45,10 +45,10 @@ func TestModelExtractionOverHTTP(t *testing.T) {
 		})
 	}
 	r := env.root("PATCH", "/v1/namespaces/kg/config", map[string]any{"extraction_model": map[string]any{
-		"provider": "openai", "url": fake.URL, "model": "gpt-test", "api_key": "model-secret"}})
+		"provider": "openai", "base_url": fake.URL, "model": "gpt-test", "api_key": "model-secret"}})
 	mustOK(t, r)
 	for _, r := range []resp{r, env.root("GET", "/v1/namespaces/kg/config", nil)} {
-		if strings.Contains(string(r.body), "model-secret") || !strings.Contains(string(r.body), `"has_api_key":true`) {
+		if strings.Contains(string(r.body), "model-secret") || !strings.Contains(string(r.body), `"api_key_set":true`) {
 			t.Fatalf("config answer = %s", r.body)
 		}
 	}

@@ -116,10 +116,15 @@ func (e *Engine) Consolidate(ctx context.Context, agentID string, threshold floa
 			vec, _ := e.vec.Get(merged.Key)
 			e.writeMu.Lock()
 			_, err := e.writeTxn(ctx, []*record{merged}, [][]float32{vec})
+			written := err == nil
 			if err == nil {
 				err = e.deleteLocked(ctx, victims)
 			}
 			e.writeMu.Unlock()
+			if written {
+				// Like write: after writeMu is released (llmextract.go).
+				e.queueModelExtraction([]*record{merged})
+			}
 			if err != nil {
 				return nil, err
 			}

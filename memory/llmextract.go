@@ -26,7 +26,9 @@ import (
 // it in ExtractionStatus.Dropped: that memory keeps its rule-based graph
 // until its next update. Queued jobs are not persisted either: a restart
 // forgets them (the rule-based graph is complete without them).
-// Consolidation's merged memory is not queued.
+// Consolidation queues the merged memory it rewrites the same way
+// (Consolidate): the rewrite drops the keeper's model facts with its old
+// mentions.
 //
 // One worker goroutine per namespace serves the queue. It is started by
 // the first job (under Store.mu, only while the Store is open, counted in
@@ -53,15 +55,16 @@ import (
 
 // ExtractionModelSpec configures a namespace's extraction model. APIKey is
 // write-only: stored in the sealed namespace record, never returned
-// (HasAPIKey reports it). A configuration change that moves the provider
-// or URL without giving api_key drops the stored key, so a key is never
-// sent to a host it was not configured for.
+// (APIKeySet reports it). A configuration change that moves the provider
+// or base URL without giving api_key drops the stored key, so a key is
+// never sent to a host it was not configured for. The field names are the
+// embedder's (EmbedderSpec): base_url, api_key, api_key_set.
 type ExtractionModelSpec struct {
 	Provider  string `json:"provider"`
-	URL       string `json:"url"`
+	BaseURL   string `json:"base_url"`
 	Model     string `json:"model"`
 	APIKey    string `json:"api_key,omitempty"`
-	HasAPIKey bool   `json:"has_api_key"`
+	APIKeySet bool   `json:"api_key_set,omitempty"`
 }
 
 func (sp *ExtractionModelSpec) clone() *ExtractionModelSpec {
@@ -77,7 +80,7 @@ func (sp *ExtractionModelSpec) redacted() *ExtractionModelSpec {
 		return nil
 	}
 	c := *sp
-	c.HasAPIKey = c.APIKey != ""
+	c.APIKeySet = c.APIKey != ""
 	c.APIKey = ""
 	return &c
 }
@@ -104,17 +107,17 @@ func checkExtractionModelPatch(old, next *ExtractionModelSpec, patch []byte) err
 	var fields map[string]json.RawMessage
 	_ = json.Unmarshal(probe.Model, &fields)
 	next.Provider = strings.ToLower(strings.TrimSpace(next.Provider))
-	next.URL = strings.TrimSpace(next.URL)
-	if _, given := fields["api_key"]; !given && old != nil && (old.URL != next.URL || old.Provider != next.Provider) {
+	next.BaseURL = strings.TrimSpace(next.BaseURL)
+	if _, given := fields["api_key"]; !given && old != nil && (old.BaseURL != next.BaseURL || old.Provider != next.Provider) {
 		next.APIKey = ""
 	}
-	next.HasAPIKey = false
+	next.APIKeySet = false
 	if next.Provider != llm.ProviderOpenAI && next.Provider != llm.ProviderOllama {
 		return invalid("extraction_model.provider", "must be openai or ollama")
 	}
-	u, err := url.Parse(next.URL)
-	if next.URL == "" || len(next.URL) > 2048 || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return invalid("extraction_model.url", "must be an absolute http or https URL without credentials")
+	u, err := url.Parse(next.BaseURL)
+	if next.BaseURL == "" || len(next.BaseURL) > 2048 || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return invalid("extraction_model.base_url", "must be an absolute http or https URL without credentials")
 	}
 	if strings.TrimSpace(next.Model) == "" || len(next.Model) > 256 {
 		return invalid("extraction_model.model", "is required (at most 256 bytes)")
@@ -133,7 +136,7 @@ func checkExtractionModelPatch(old, next *ExtractionModelSpec, patch []byte) err
 var llmConfigHook func(*llm.Config)
 
 func llmConfig(sp *ExtractionModelSpec, s *Store) llm.Config {
-	cfg := llm.Config{Provider: sp.Provider, BaseURL: sp.URL, Model: sp.Model, APIKey: sp.APIKey}
+	cfg := llm.Config{Provider: sp.Provider, BaseURL: sp.BaseURL, Model: sp.Model, APIKey: sp.APIKey}
 	if s != nil {
 		cfg.Logger = s.log
 	}

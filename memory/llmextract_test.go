@@ -109,7 +109,7 @@ func fastModels(t *testing.T) {
 }
 
 func modelPatch(f *fakeModel, key string) []byte {
-	m := map[string]any{"provider": f.provider, "url": f.URL, "model": "test-model"}
+	m := map[string]any{"provider": f.provider, "base_url": f.URL, "model": "test-model"}
 	if key != "" {
 		m["api_key"] = key
 	}
@@ -182,8 +182,8 @@ func TestModelExtractionMergesAndForgetRemoves(t *testing.T) {
 			dir := t.TempDir()
 			s, e := openModelNS(t, dir, f, "sk-test-secret")
 			cfg, err := s.Config("org", "kg")
-			if err != nil || cfg.ExtractionModel == nil || !cfg.ExtractionModel.HasAPIKey || cfg.ExtractionModel.APIKey != "" {
-				t.Fatalf("config = %+v, %v; want has_api_key and no key", cfg.ExtractionModel, err)
+			if err != nil || cfg.ExtractionModel == nil || !cfg.ExtractionModel.APIKeySet || cfg.ExtractionModel.APIKey != "" {
+				t.Fatalf("config = %+v, %v; want api_key_set and no key", cfg.ExtractionModel, err)
 			}
 			if b, _ := json.Marshal(cfg); strings.Contains(string(b), "sk-test-secret") {
 				t.Fatalf("config answer leaks the key: %s", b)
@@ -372,11 +372,11 @@ func TestExtractionModelConfig(t *testing.T) {
 	s, _ := openModelNS(t, t.TempDir(), nil, "")
 	defer s.Close()
 	bad := []struct{ patch, field string }{
-		{`{"extraction_model":{"provider":"gpt","url":"http://127.0.0.1:1","model":"m"}}`, "extraction_model.provider"},
-		{`{"extraction_model":{"provider":"openai","url":"ftp://x","model":"m"}}`, "extraction_model.url"},
-		{`{"extraction_model":{"provider":"openai","url":"http://u:p@x","model":"m"}}`, "extraction_model.url"},
-		{`{"extraction_model":{"provider":"ollama","url":"http://x"}}`, "extraction_model.model"},
-		{`{"extraction_model":{"provider":"ollama","url":"http://x","model":"m","api_key":"` + strings.Repeat("k", 5000) + `"}}`, "extraction_model.api_key"},
+		{`{"extraction_model":{"provider":"gpt","base_url":"http://127.0.0.1:1","model":"m"}}`, "extraction_model.provider"},
+		{`{"extraction_model":{"provider":"openai","base_url":"ftp://x","model":"m"}}`, "extraction_model.base_url"},
+		{`{"extraction_model":{"provider":"openai","base_url":"http://u:p@x","model":"m"}}`, "extraction_model.base_url"},
+		{`{"extraction_model":{"provider":"ollama","base_url":"http://x"}}`, "extraction_model.model"},
+		{`{"extraction_model":{"provider":"ollama","base_url":"http://x","model":"m","api_key":"` + strings.Repeat("k", 5000) + `"}}`, "extraction_model.api_key"},
 	}
 	for i, tc := range bad {
 		t.Run(fmt.Sprintf("bad=%d", i), func(t *testing.T) {
@@ -397,17 +397,17 @@ func TestExtractionModelConfig(t *testing.T) {
 		rec, _ := s.lookupLocked("org", "kg")
 		return rec.Config.ExtractionModel.clone()
 	}
-	sp := set(`{"extraction_model":{"provider":"OpenAI","url":"http://a.example","model":"m","api_key":"k1"}}`)
+	sp := set(`{"extraction_model":{"provider":"OpenAI","base_url":"http://a.example","model":"m","api_key":"k1"}}`)
 	if sp.Provider != "openai" || sp.APIKey != "k1" {
 		t.Fatalf("stored spec = %+v", sp)
 	}
 	if sp = set(`{"extraction_model":{"model":"m2"}}`); sp.APIKey != "k1" || sp.Model != "m2" {
 		t.Fatalf("model change dropped the key: %+v", sp)
 	}
-	if sp = set(`{"extraction_model":{"url":"http://b.example"}}`); sp.APIKey != "" {
-		t.Fatalf("url change kept the key for another host: %+v", sp)
+	if sp = set(`{"extraction_model":{"base_url":"http://b.example"}}`); sp.APIKey != "" {
+		t.Fatalf("base_url change kept the key for another host: %+v", sp)
 	}
-	if sp = set(`{"extract_entities":true}`); sp == nil || sp.URL != "http://b.example" {
+	if sp = set(`{"extract_entities":true}`); sp == nil || sp.BaseURL != "http://b.example" {
 		t.Fatalf("unrelated patch changed the model: %+v", sp)
 	}
 	if sp = set(`{"extraction_model":null}`); sp != nil {
