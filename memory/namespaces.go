@@ -230,6 +230,7 @@ func (s *Store) infoLocked(rec *nsRecord) *NamespaceInfo {
 	}
 	if e := s.engines[rec.ID]; e != nil {
 		info.MemoryCount, info.VectorCount = e.counts()
+		info.Embedder = e.EmbedderID() // the namespace's own, when it has one
 	} else {
 		info.MemoryCount, info.VectorCount = -1, -1
 	}

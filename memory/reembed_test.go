@@ -282,6 +282,9 @@ func TestReembedSwapsAfterJob(t *testing.T) {
 			if e2.EmbedderID() != "ollama:fake-embed" {
 				t.Fatalf("embedder after restart = %s", e2.EmbedderID())
 			}
+			if info, err := s2.Namespace(ctx, "org", "ns"); err != nil || info.Embedder != "ollama:fake-embed" {
+				t.Fatalf("namespace info reports embedder %q (err %v), want the namespace's", info.Embedder, err)
+			}
 			if nsDim == 0 {
 				assertVectorsFrom(t, e2)
 			}
