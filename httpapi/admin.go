@@ -8,43 +8,16 @@ import (
 	"github.com/engramhq/engram/memory/auth"
 )
 
-func orgJSON(o *auth.Organization) map[string]any {
-	return map[string]any{"organization_id": o.ID, "name": o.Name, "created_at": o.CreatedAt.Unix()}
-}
-
-// createOrganization answers POST /admin/organizations (super_admin).
-func (s *Server) createOrganization(c echo.Context) error {
-	if err := needScope(c, auth.ScopeSuperAdmin); err != nil {
-		return err
+// backupAll answers GET /v1/admin/backup: a backup holds every namespace
+// of every organization, so only a super_admin without namespace grants
+// may take one (403 INSUFFICIENT_SCOPE otherwise).
+func (s *Server) backupAll(c echo.Context) error {
+	if k := keyOf(c); k.AtLeast(auth.ScopeSuperAdmin) && !unrestricted(k) {
+		return &Error{Status: http.StatusForbidden, Code: "INSUFFICIENT_SCOPE",
+			Message: "a backup holds every namespace: the API key's namespace grants do not allow it",
+			Details: "required: super_admin over every namespace, actual: super_admin with namespace grants"}
 	}
-	var req struct {
-		Name string `json:"name"`
-	}
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	o, err := s.keys.CreateOrganization(c.Request().Context(), req.Name)
-	if err != nil {
-		return err
-	}
-	s.record(c, "organization.create", o.ID, usageDelta{})
-	return c.JSON(http.StatusOK, orgJSON(o))
-}
-
-// listOrganizations answers GET /admin/organizations (super_admin).
-func (s *Server) listOrganizations(c echo.Context) error {
-	if err := needScope(c, auth.ScopeSuperAdmin); err != nil {
-		return err
-	}
-	orgs, err := s.keys.ListOrganizations(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	out := make([]map[string]any, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, orgJSON(o))
-	}
-	return c.JSON(http.StatusOK, map[string]any{"organizations": out, "total": len(out)})
+	return s.backup(c)
 }
 
 // adminNamespace resolves {ns} for the namespace key routes: admin on that

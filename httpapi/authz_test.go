@@ -62,7 +62,7 @@ type authzRoute struct {
 	body func(f *authzFixture, n int) any
 	// prep runs (with the root key) before each call expected to pass
 	// authentication, to give destructive routes a fresh target; what it
-	// returns replaces :id when id is "key" or "nskey".
+	// returns replaces :id when id is "key", "nskey" or "org".
 	prep func(f *authzFixture, env *testEnv) string
 	// streamed answers are not read past their headers (a backup).
 	streamed bool
@@ -117,8 +117,9 @@ func authzRoutes() []authzRoute {
 		{method: "POST", path: "/v1/namespaces/:ns/rotate-key", need: a, ok: want{202, ""}, out: denyNS},
 		{method: "GET", path: "/v1/namespaces/:ns/reembed", need: r, ok: okStatus, out: denyNS},
 		{method: "GET", path: "/v1/namespaces/:ns/extraction", need: r, ok: okStatus, out: denyNS},
-		// A super_admin's grants do not narrow a whole-server backup.
-		{method: "GET", path: "/v1/admin/backup", need: sa, ok: okStatus, out: okStatus, streamed: true},
+		// A backup holds every namespace: a super_admin with grants (every
+		// matrix key has some) is refused; orgs_test.go covers the root key.
+		{method: "GET", path: "/v1/admin/backup", need: sa, ok: denyScope, out: denyScope, streamed: true},
 		{method: "POST", path: "/v1/namespaces/:ns/import", need: a, ok: okStatus, out: denyNS,
 			body: fixed(`{"agent_id":"agent-1","content":"an imported note"}` + "\n")},
 
@@ -223,6 +224,9 @@ func authzRoutes() []authzRoute {
 			authzRoute{method: "POST", path: p + "/organizations", need: sa, ok: okStatus, out: okStatus,
 				body: func(f *authzFixture, n int) any { return map[string]any{"name": fmt.Sprintf("org-%d", n)} }},
 			authzRoute{method: "GET", path: p + "/organizations", need: sa, ok: okStatus, out: okStatus},
+			authzRoute{method: "GET", path: p + "/organizations/:id", need: sa, ok: okStatus, out: okStatus, id: "org", prep: freshOrg},
+			authzRoute{method: "PATCH", path: p + "/organizations/:id", need: sa, ok: okStatus, out: okStatus, id: "org", prep: freshOrg,
+				body: fixed(map[string]any{"rate_limit": map[string]any{"per_second": 50}})},
 		)
 	}
 	rows = append(rows, keyRow("GET", "", nil)...)
@@ -362,6 +366,14 @@ func freshKey(f *authzFixture, env *testEnv) string {
 	return id
 }
 
+func freshOrg(f *authzFixture, env *testEnv) string {
+	r := env.root("POST", "/admin/organizations", map[string]any{"name": fmt.Sprintf("target-%d", f.seq.Add(1))})
+	if r.status != 200 {
+		env.tb.Fatalf("organization: %d %s", r.status, r.body)
+	}
+	return r.json(env.tb)["organization_id"].(string)
+}
+
 func freshNSKey(f *authzFixture, env *testEnv) string {
 	r := env.root("POST", "/v1/namespaces/team-a/keys", map[string]any{"name": "target", "scope": "read"})
 	if r.status != 201 {
@@ -378,7 +390,7 @@ func (f *authzFixture) target(rt authzRoute, fresh string) string {
 	}
 	p := strings.ReplaceAll(rt.path, ":ns", ns)
 	id := map[string]string{"mem": f.mem, "sess": f.sess, "agent": defaultAgent, "key": fresh, "nskey": fresh,
-		"entity": "Alice"}[rt.id]
+		"org": fresh, "entity": "Alice"}[rt.id]
 	return strings.ReplaceAll(p+rt.query, ":id", id)
 }
 

@@ -34,6 +34,8 @@ func (s *Server) keyRoutes(g *echo.Group) {
 		g.GET(p+"/keys/:id/usage", s.keyUsage)
 		g.POST(p+"/organizations", s.createOrganization)
 		g.GET(p+"/organizations", s.listOrganizations)
+		g.GET(p+"/organizations/:id", s.getOrganization)
+		g.PATCH(p+"/organizations/:id", s.patchOrganization)
 	}
 	g.POST("/v1/namespaces/:ns/keys", s.createNamespaceKey)
 	g.GET("/v1/namespaces/:ns/keys", s.listNamespaceKeys)

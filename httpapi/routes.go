@@ -59,7 +59,7 @@ func (s *Server) routes() {
 	a.POST("/v1/namespaces/:ns/rotate-key", s.rotateNamespaceKey)
 	a.GET("/v1/namespaces/:ns/reembed", s.reembedStatus)
 	a.GET("/v1/namespaces/:ns/extraction", s.extractionStatus)
-	a.GET("/v1/admin/backup", s.backup)
+	a.GET("/v1/admin/backup", s.backupAll)
 
 	// Namespace documents (docs.go).
 	a.POST("/v1/namespaces/:ns/vectors", s.upsertVectors)

@@ -22,7 +22,9 @@ type Key struct {
 	// organization; otherwise names or "prefix*" patterns, at most 100.
 	Namespaces  []string `json:"namespaces"`
 	Environment string   `json:"environment,omitempty"`
-	// RateLimit overrides the server's per-key default when non-nil.
+	// RateLimit overrides its organization's limit and the server's
+	// per-key default when non-nil. On a key returned by Verify it is the
+	// effective limit (see Verify).
 	RateLimit *RateLimit `json:"rate_limit,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
@@ -40,7 +42,7 @@ type Key struct {
 }
 
 // RateLimit is a per-key token bucket: PerSecond tokens per second up to
-// Burst.
+// Burst. Keys and organizations carry one; a key's own wins.
 type RateLimit struct {
 	PerSecond float64 `json:"per_second"`
 	Burst     int     `json:"burst"`
@@ -50,6 +52,9 @@ type RateLimit struct {
 const (
 	MaxExpiresInDays = 3650
 	MaxRatePerSecond = 100_000
+	// MinRatePerSecond is one request per 1000 s: slower rates overflow
+	// the Redis limiter's emission interval.
+	MinRatePerSecond = 0.001
 	MaxBurst         = 1_000_000
 	MaxRotationGrace = 7 * 24 * time.Hour
 	maxKeyNameLen    = 128
@@ -66,11 +71,11 @@ func normalizeRateLimit(r *RateLimit) (*RateLimit, error) {
 		return nil, nil
 	}
 	c := *r
-	if math.IsNaN(c.PerSecond) || c.PerSecond <= 0 || c.PerSecond > MaxRatePerSecond {
-		return nil, invalid("rate_limit", "per-second rate must be in (0, %d]", MaxRatePerSecond)
+	if math.IsNaN(c.PerSecond) || c.PerSecond < MinRatePerSecond || c.PerSecond > MaxRatePerSecond {
+		return nil, invalid("rate_limit", "per_second must be in [%g, %d]", MinRatePerSecond, MaxRatePerSecond)
 	}
 	if c.Burst < 0 || c.Burst > MaxBurst {
-		return nil, invalid("rate_limit", "burst must be in [0, %d]", MaxBurst)
+		return nil, invalid("rate_limit", "burst must be in [1, %d], or 0 for twice the rate", MaxBurst)
 	}
 	if c.Burst == 0 {
 		c.Burst = max(1, int(math.Ceil(2*c.PerSecond)))

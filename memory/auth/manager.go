@@ -168,6 +168,19 @@ func (m *Manager) invalidate(id string) {
 	}
 }
 
+// invalidateOrg drops every cached entry of the keys of organization id,
+// whose effective rate limit may come from it.
+func (m *Manager) invalidateOrg(id string) {
+	m.cacheMu.Lock()
+	defer m.cacheMu.Unlock()
+	m.gen++
+	for _, h := range m.cache.Keys() {
+		if e, ok := m.cache.Peek(h); ok && e.key.OrganizationID == id {
+			m.cache.Remove(h)
+		}
+	}
+}
+
 func jsonUnmarshal(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("auth: decode record: %w", err)

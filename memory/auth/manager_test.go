@@ -31,21 +31,21 @@ func TestNewManagerValidates(t *testing.T) {
 func TestOrganizations(t *testing.T) {
 	ctx := context.Background()
 	m, _, _ := newTestManager(t, nil)
-	a, err := m.CreateOrganization(ctx, "acme")
+	a, err := m.CreateOrganization(ctx, "acme", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(a.ID, "org_") {
 		t.Fatalf("id %q", a.ID)
 	}
-	if _, err := m.CreateOrganization(ctx, "acme"); !errors.Is(err, ErrConflict) {
+	if _, err := m.CreateOrganization(ctx, "acme", nil); !errors.Is(err, ErrConflict) {
 		t.Fatalf("duplicate create: %v, want ErrConflict", err)
 	}
 	again, err := m.EnsureOrganization(ctx, "acme")
 	if err != nil || again.ID != a.ID {
 		t.Fatalf("Ensure = %+v, %v; want id %s", again, err, a.ID)
 	}
-	if _, err := m.CreateOrganization(ctx, "bad name"); !errors.As(err, new(*ValidationError)) {
+	if _, err := m.CreateOrganization(ctx, "bad name", nil); !errors.As(err, new(*ValidationError)) {
 		t.Fatalf("bad name: %v", err)
 	}
 	b := mustOrg(t, m, "beta")

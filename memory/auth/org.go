@@ -21,6 +21,18 @@ type Organization struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// RateLimit is the limit of the organization's keys that have none of
+	// their own; nil means the server default.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+}
+
+// OrgPatch changes an organization. Nil fields are left as they are.
+type OrgPatch struct {
+	Name *string
+	// RateLimit replaces the organization's rate limit; ClearRateLimit
+	// removes it (its keys fall back to the server default).
+	RateLimit      *RateLimit
+	ClearRateLimit bool
 }
 
 func validateOrgName(name string) error {
@@ -30,10 +42,15 @@ func validateOrgName(name string) error {
 	return nil
 }
 
-// CreateOrganization creates an organization; ErrConflict if the name is
+// CreateOrganization creates an organization with an optional rate limit
+// for its keys (nil: the server default); ErrConflict if the name is
 // taken.
-func (m *Manager) CreateOrganization(ctx context.Context, name string) (*Organization, error) {
-	org, created, err := m.ensureOrg(ctx, name)
+func (m *Manager) CreateOrganization(ctx context.Context, name string, rl *RateLimit) (*Organization, error) {
+	rl, err := normalizeRateLimit(rl)
+	if err := errors.Join(validateOrgName(name), err); err != nil {
+		return nil, err
+	}
+	org, created, err := m.ensureOrg(ctx, name, rl)
 	if err != nil {
 		return nil, err
 	}
@@ -46,11 +63,13 @@ func (m *Manager) CreateOrganization(ctx context.Context, name string) (*Organiz
 // EnsureOrganization returns the organization called name, creating it if
 // needed.
 func (m *Manager) EnsureOrganization(ctx context.Context, name string) (*Organization, error) {
-	org, _, err := m.ensureOrg(ctx, name)
+	org, _, err := m.ensureOrg(ctx, name, nil)
 	return org, err
 }
 
-func (m *Manager) ensureOrg(ctx context.Context, name string) (*Organization, bool, error) {
+// ensureOrg returns the organization called name, creating it with rate
+// limit rl (already normalized) if needed.
+func (m *Manager) ensureOrg(ctx context.Context, name string, rl *RateLimit) (*Organization, bool, error) {
 	if err := validateOrgName(name); err != nil {
 		return nil, false, err
 	}
@@ -65,7 +84,7 @@ func (m *Manager) ensureOrg(ctx context.Context, name string) (*Organization, bo
 		case !errors.Is(err, storage.ErrNotFound):
 			return err
 		}
-		org = Organization{ID: newID("org_"), Name: name, CreatedAt: m.now().UTC()}
+		org = Organization{ID: newID("org_"), Name: name, CreatedAt: m.now().UTC(), RateLimit: clonePtr(rl)}
 		created = true
 		if err := txn.Set(orgNameIdx(name), []byte(org.ID)); err != nil {
 			return err
@@ -132,4 +151,64 @@ func (m *Manager) ListOrganizations(ctx context.Context) ([]*Organization, error
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
+}
+
+// UpdateOrganization applies p to organization id. A name already taken is
+// ErrConflict; the default organization keeps its name (the server finds
+// it by name at start). The change reaches the organization's keys on
+// their next request: their cached verifications are dropped.
+func (m *Manager) UpdateOrganization(ctx context.Context, id string, p OrgPatch) (*Organization, error) {
+	var errs []error
+	if p.Name != nil {
+		errs = append(errs, validateOrgName(*p.Name))
+	}
+	rl, err := normalizeRateLimit(p.RateLimit)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var org Organization
+	err = m.db.Update(ctx, func(txn storage.Txn) error {
+		if err := getJSON(txn, orgRecKey(id), &org); err != nil {
+			if isNotFound(err) {
+				return ErrOrgNotFound
+			}
+			return err
+		}
+		if p.Name != nil && *p.Name != org.Name {
+			if err := renameOrg(txn, &org, *p.Name); err != nil {
+				return err
+			}
+		}
+		if p.ClearRateLimit {
+			org.RateLimit = nil
+		}
+		if rl != nil {
+			org.RateLimit = rl
+		}
+		return setJSON(txn, orgRecKey(id), &org)
+	})
+	m.invalidateOrg(id)
+	if err != nil {
+		return nil, fmt.Errorf("auth: update organization: %w", err)
+	}
+	return &org, nil
+}
+
+// renameOrg moves org's name index to name inside txn.
+func renameOrg(txn storage.Txn, org *Organization, name string) error {
+	if org.Name == DefaultOrganization {
+		return invalid("name", "the %s organization cannot be renamed", DefaultOrganization)
+	}
+	switch _, err := txn.Get(orgNameIdx(name)); {
+	case err == nil:
+		return fmt.Errorf("organization name taken: %w", ErrConflict)
+	case !isNotFound(err):
+		return err
+	}
+	if err := txn.Delete(orgNameIdx(org.Name)); err != nil {
+		return err
+	}
+	org.Name = name
+	return txn.Set(orgNameIdx(name), []byte(org.ID))
 }

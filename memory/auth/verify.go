@@ -17,15 +17,17 @@ import (
 // cacheEntry is a verified key as of its load. key is never modified after
 // the entry is built; lastUsed and lastWrite move atomically.
 type cacheEntry struct {
-	digest    []byte
-	key       *Key
+	digest []byte
+	key    *Key
+	// orgLimit is the rate limit of key's organization as of the load.
+	orgLimit  *RateLimit
 	loadedAt  time.Time
 	lastUsed  atomic.Int64 // unix ns of the latest successful Verify, 0 = never
 	lastWrite atomic.Int64 // unix ns of the latest LastUsedAt write claim
 }
 
-func newCacheEntry(d []byte, k *Key, now time.Time) *cacheEntry {
-	e := &cacheEntry{digest: d, key: k, loadedAt: now}
+func newCacheEntry(d []byte, k *Key, orgLimit *RateLimit, now time.Time) *cacheEntry {
+	e := &cacheEntry{digest: d, key: k, orgLimit: orgLimit, loadedAt: now}
 	if k.LastUsedAt != nil {
 		e.lastUsed.Store(k.LastUsedAt.UnixNano())
 		e.lastWrite.Store(k.LastUsedAt.UnixNano())
@@ -37,11 +39,16 @@ func newCacheEntry(d []byte, k *Key, now time.Time) *cacheEntry {
 // (unknown, malformed, deactivated, deleted) or ErrKeyExpired (past
 // ExpiresAt, its rotation grace, or the idle expiry).
 //
+// The returned key's RateLimit is its effective limit: its own, else its
+// organization's; nil means the server default. (Get and List return the
+// key's own.)
+//
 // The secret's HMAC-SHA256 digest under the pepper is compared in constant
 // time with the stored one, on cache hits too: xxh3 of the secret only
 // picks the cache slot. Every mutation through this Manager drops the
 // key's cache entries before it returns, and expiry, activity and grace are
-// checked on every call, so changes take effect on the very next Verify.
+// checked on every call, so changes take effect on the very next Verify;
+// a change of an organization drops the entries of all its keys.
 // Entries older than Options.CacheTTL are reread, which bounds staleness
 // after changes made by another process sharing the storage.
 //
@@ -64,13 +71,20 @@ func (m *Manager) Verify(ctx context.Context, secret string) (*Key, error) {
 	gen := m.gen
 	m.cacheMu.Unlock()
 	var rec *keyRecord
+	var org Organization
 	err := m.db.View(ctx, func(txn storage.Txn) error {
 		id, err := txn.Get(digestIdx(d))
 		if err != nil {
 			return err
 		}
-		rec, err = loadKey(txn, "", string(id))
-		return err
+		if rec, err = loadKey(txn, "", string(id)); err != nil {
+			return err
+		}
+		org = Organization{}
+		if err := getJSON(txn, orgRecKey(rec.OrganizationID), &org); err != nil && !isNotFound(err) {
+			return err
+		}
+		return nil
 	})
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, ErrKeyNotFound) {
 		return nil, ErrInvalidKey
@@ -81,7 +95,7 @@ func (m *Manager) Verify(ctx context.Context, secret string) (*Key, error) {
 	if subtle.ConstantTimeCompare(rec.Digest, d) != 1 {
 		return nil, ErrInvalidKey
 	}
-	e := newCacheEntry(d, rec.Key.clone(), now)
+	e := newCacheEntry(d, rec.Key.clone(), org.RateLimit, now)
 	m.cacheMu.Lock()
 	if m.gen == gen {
 		m.cache.Add(h, e)
@@ -93,6 +107,9 @@ func (m *Manager) Verify(ctx context.Context, secret string) (*Key, error) {
 // admit checks e's key at now and records the use.
 func (m *Manager) admit(ctx context.Context, e *cacheEntry, now time.Time) (*Key, error) {
 	k := e.key.clone()
+	if k.RateLimit == nil {
+		k.RateLimit = clonePtr(e.orgLimit)
+	}
 	if lu := e.lastUsed.Load(); lu != 0 {
 		t := time.Unix(0, lu).UTC()
 		k.LastUsedAt = &t
