@@ -7,7 +7,9 @@
 // in constant time, also on cache hits. An LRU cache indexed by xxh3 of the
 // presented secret saves the storage read; every mutation drops the key's
 // entries and every hit rechecks activity, expiry, rotation grace and idle
-// expiry, so revocation is immediate.
+// expiry, so revocation is immediate. An entry also holds the rate limit
+// of the key's organization (a key without its own inherits it); a change
+// of the organization drops the entries of all its keys.
 //
 // Storage: Manager keeps its rows in the shared storage.DB under the system
 // prefix 0x00 ('K' keys, 'k' key indexes, 'O' organizations, 'U' usage;
