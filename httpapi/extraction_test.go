@@ -72,6 +72,26 @@ func TestModelExtractionOverHTTP(t *testing.T) {
 	if st["configured"] != true || st["model"] != "openai:gpt-test" || st["processed"] != float64(1) || calls.Load() != 1 {
 		t.Fatalf("status = %v after %d calls", st, calls.Load())
 	}
+	// /metrics counts the merge in the namespace's bucket, never by name.
+	fams, text := scrape(t, env)
+	for name, want := range map[string]float64{"engram_extraction_merged_total": 1, "engram_extraction_failed_total": 0,
+		"engram_extraction_dropped_total": 0, "engram_extraction_queued": 0} {
+		if got, ok := metricValue(fams, name, nil); !ok || got != want {
+			t.Errorf("%s = %v (found %v), want %v", name, got, ok, want)
+		}
+	}
+	nonzero := 0
+	for _, m := range fams["engram_extraction_merged_total"].GetMetric() {
+		if l := m.GetLabel(); len(l) != 1 || l[0].GetName() != "bucket" {
+			t.Errorf("engram_extraction_merged_total labels = %v, want the bucket only", l)
+		}
+		if m.GetCounter().GetValue() != 0 {
+			nonzero++
+		}
+	}
+	if nonzero != 1 || strings.Contains(text, "gpt-test") {
+		t.Errorf("engram_extraction_merged_total: %d nonzero buckets (want 1); model named: %v", nonzero, strings.Contains(text, "gpt-test"))
+	}
 	rels := mustOK(t, env.root("GET", "/v1/namespaces/kg/relations?relation=works_at", nil))["relations"].([]any)
 	if len(rels) != 1 || !strings.Contains(mustJSON(rels[0]), id) {
 		t.Fatalf("works_at relations = %v, want one sourced from %s", rels, id)

@@ -155,6 +155,14 @@ var (
 		"Full-text index entries (memories and documents) of the open namespaces by bucket.", []string{"bucket"}, nil)
 	descDocuments = prometheus.NewDesc("engram_index_documents",
 		"Namespace documents of the open namespaces by bucket (namespaces whose documents are loaded).", []string{"bucket"}, nil)
+	descExtractQueued = prometheus.NewDesc("engram_extraction_queued",
+		"Memories waiting for the extraction model by namespace bucket.", []string{"bucket"}, nil)
+	descExtractMerged = prometheus.NewDesc("engram_extraction_merged_total",
+		"Extraction-model answers merged into the graph by namespace bucket.", []string{"bucket"}, nil)
+	descExtractFailed = prometheus.NewDesc("engram_extraction_failed_total",
+		"Extraction-model calls failed (endpoint errors, timeouts, malformed answers) by namespace bucket.", []string{"bucket"}, nil)
+	descExtractDropped = prometheus.NewDesc("engram_extraction_dropped_total",
+		"Memories not queued for the extraction model because the queue was full, by namespace bucket.", []string{"bucket"}, nil)
 	descSweeps = prometheus.NewDesc("engram_sweep_passes_total",
 		"Lifecycle sweeps run (process-wide).", nil, nil)
 	descSweepRemoved = prometheus.NewDesc("engram_sweep_memories_removed_total",
@@ -170,7 +178,8 @@ var (
 
 func (sc *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descNamespaces, descOpen, descBucketNS, descMemories, descVectors,
-		descTextDocs, descDocuments, descSweeps, descSweepRemoved, descSweepErrors, descEmbed} {
+		descTextDocs, descDocuments, descExtractQueued, descExtractMerged, descExtractFailed, descExtractDropped,
+		descSweeps, descSweepRemoved, descSweepErrors, descEmbed} {
 		ch <- d
 	}
 	if sc.webhooks != nil {
@@ -195,6 +204,11 @@ func (sc *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descVectors, b.Vectors, l)
 		gauge(descTextDocs, b.TextDocs, l)
 		gauge(descDocuments, b.Documents, l)
+		x := m.Extraction[i]
+		gauge(descExtractQueued, x.Queued, l)
+		counter(descExtractMerged, x.Merged, l)
+		counter(descExtractFailed, x.Failed, l)
+		counter(descExtractDropped, x.Dropped, l)
 	}
 	p := memory.ReadProcessStats()
 	counter(descSweeps, p.Sweep.Passes)

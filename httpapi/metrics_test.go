@@ -134,6 +134,10 @@ func TestMetricsExposition(t *testing.T) {
 		{"engram_index_vectors", nil, 3, false},
 		{"engram_index_text_docs", nil, 3, false},
 		{"engram_webhook_delivery_attempts_total", map[string]string{"result": "failed"}, 0, false},
+		{"engram_extraction_queued", nil, 0, false}, // no extraction model configured
+		{"engram_extraction_merged_total", nil, 0, false},
+		{"engram_extraction_failed_total", nil, 0, false},
+		{"engram_extraction_dropped_total", nil, 0, false},
 		{"engram_sweep_passes_total", nil, sweepsBefore + 1, true},
 		{"engram_sweep_memories_removed_total", nil, removedBefore + 1, true},
 		{"engram_embedding_duration_seconds", nil, embedsBefore + 3, true}, // two stores, one recall
@@ -145,8 +149,10 @@ func TestMetricsExposition(t *testing.T) {
 			t.Errorf("%s%v = %v (found %v), want %v (at least: %v)", tc.name, tc.labels, got, ok, tc.want, tc.atLeast)
 		}
 	}
-	if n := len(fams["engram_index_memories"].GetMetric()); n != 16 {
-		t.Errorf("engram_index_memories has %d buckets, want 16", n)
+	for _, name := range []string{"engram_index_memories", "engram_extraction_merged_total"} {
+		if n := len(fams[name].GetMetric()); n != 16 {
+			t.Errorf("%s has %d buckets, want 16", name, n)
+		}
 	}
 	for _, secret := range []string{ns, canary, id, "no-such-route"} {
 		if strings.Contains(text, secret) {

@@ -382,6 +382,28 @@ func (s *Store) runLLMJob(q *llmQueue, j llmJob) llmOutcome {
 	return out
 }
 
+// addExtractionCounts adds the counters of the Store's queues to their
+// namespaces' buckets. The queue locks are taken one at a time, after
+// llmQueues is released.
+func (s *Store) addExtractionCounts(out *[MetricsBuckets]ExtractionCounts) {
+	llmQueues.Lock()
+	ids := make([]nsID, 0, len(llmQueues.m[s]))
+	qs := make([]*llmQueue, 0, len(llmQueues.m[s]))
+	for id, q := range llmQueues.m[s] {
+		ids, qs = append(ids, id), append(qs, q)
+	}
+	llmQueues.Unlock()
+	for i, q := range qs {
+		b := &out[ids[i].bucket()]
+		q.mu.Lock()
+		b.Queued += len(q.jobs)
+		b.Merged += uint64(q.st.Processed)
+		b.Failed += uint64(q.st.Failed)
+		b.Dropped += uint64(q.st.Dropped)
+		q.mu.Unlock()
+	}
+}
+
 // ExtractionStatus returns the state of the namespace's model extraction.
 func (e *Engine) ExtractionStatus() ExtractionStatus {
 	cfg := e.config()

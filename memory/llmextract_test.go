@@ -316,6 +316,9 @@ func TestModelExtractionFailuresKeepRuleGraph(t *testing.T) {
 			if strings.Contains(st.LastError, "Maria") || strings.Contains(st.LastError, "sk-never") {
 				t.Fatalf("last error leaks content or key: %q", st.LastError)
 			}
+			if got := s.Metrics().Extraction[e.id.bucket()]; got != (ExtractionCounts{Failed: 1}) {
+				t.Fatalf("metrics bucket = %+v, want one failure", got)
+			}
 			got, err := e.Get(ctx, m.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -364,6 +367,19 @@ func TestModelExtractionQueueFullDrops(t *testing.T) {
 	st := waitExtraction(t, e, settled(2))
 	if st.Processed != 2 || st.Dropped != 1 {
 		t.Fatalf("final status = %+v", st)
+	}
+	m := s.Metrics()
+	want := ExtractionCounts{Merged: 2, Dropped: 1}
+	if got := m.Extraction[e.id.bucket()]; got != want {
+		t.Fatalf("metrics bucket %d = %+v, want %+v", e.id.bucket(), got, want)
+	}
+	var sum ExtractionCounts
+	for _, x := range m.Extraction {
+		sum.Merged += x.Merged
+		sum.Dropped += x.Dropped
+	}
+	if sum != want {
+		t.Fatalf("metrics summed over buckets = %+v, want %+v", sum, want)
 	}
 }
 

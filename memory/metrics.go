@@ -43,6 +43,20 @@ type Metrics struct {
 	OpenNamespaces int
 	// Buckets are the index sizes of the open namespaces by bucket.
 	Buckets [MetricsBuckets]IndexSizes
+	// Extraction are the model-extraction counters by bucket.
+	Extraction [MetricsBuckets]ExtractionCounts
+}
+
+// ExtractionCounts are the model-extraction figures (llmextract.go) of
+// the namespaces of one bucket that queued a job since the Store opened,
+// open or not.
+type ExtractionCounts struct {
+	// Queued is the number of memories waiting now.
+	Queued int
+	// Merged counts answers merged, Failed endpoint errors, timeouts and
+	// malformed answers, Dropped jobs refused by a full queue
+	// (ExtractionStatus.Processed, Failed, Dropped).
+	Merged, Failed, Dropped uint64
 }
 
 // Metrics returns the namespace counts and the index sizes of the open
@@ -65,6 +79,7 @@ func (s *Store) Metrics() Metrics {
 		}
 		e.addSizes(b)
 	}
+	s.addExtractionCounts(&out.Extraction)
 	return out
 }
 
