@@ -179,3 +179,13 @@ func (c *Client) UpdateNamespaceConfig(ctx context.Context, ns string, patch Nam
 	}
 	return call[NamespaceConfig](ctx, c, request{method: http.MethodPatch, path: p, body: patch, idempotent: true})
 }
+
+// ExtractionStatus reports a namespace's model-based extraction: counters
+// since the server started, queue length and last error (read).
+func (c *Client) ExtractionStatus(ctx context.Context, ns string) (*ExtractionStatus, error) {
+	p, err := c.nsPath(ns, "/extraction")
+	if err != nil {
+		return nil, err
+	}
+	return call[ExtractionStatus](ctx, c, get(p, nil))
+}

@@ -97,6 +97,54 @@ type MemoryPolicy struct {
 type NamespaceConfig struct {
 	ExtractEntities *bool    `json:"extract_entities,omitempty"`
 	EntityTypes     []string `json:"entity_types,omitempty"`
+	// ExtractionModel names a chat model that re-extracts each memory in
+	// the background (docs/graph.md); nil in a patch leaves it as it is.
+	ExtractionModel *ExtractionModel `json:"extraction_model,omitempty"`
+}
+
+// ExtractionModel configures a namespace's extraction model; the fields
+// are named like the namespace embedder's. In a patch, empty fields keep
+// their stored values. APIKey is write-only: answers leave it empty and
+// set APIKeySet instead; a patch that changes Provider or BaseURL without
+// APIKey drops the stored key.
+type ExtractionModel struct {
+	// Provider is "openai" (any OpenAI-compatible server) or "ollama".
+	Provider  string `json:"provider,omitempty"`
+	BaseURL   string `json:"base_url,omitempty"`
+	Model     string `json:"model,omitempty"`
+	APIKey    string `json:"api_key,omitempty"`
+	APIKeySet bool   `json:"api_key_set,omitempty"`
+}
+
+// ExtractionStatus is the state of a namespace's model-based extraction
+// since the server process started.
+type ExtractionStatus struct {
+	// Configured reports whether an extraction model is set and
+	// extract_entities is on; Model is then "<provider>:<model>".
+	Configured bool   `json:"configured"`
+	Model      string `json:"model,omitempty"`
+	// Queued is the number of memories waiting; Running whether the
+	// worker is alive.
+	Queued  int  `json:"queued"`
+	Running bool `json:"running"`
+	// Processed counts answers merged; Failed endpoint errors, timeouts
+	// and malformed answers; Dropped jobs refused by a full queue; Skipped
+	// jobs whose memory changed or was forgotten first.
+	Processed int64 `json:"processed"`
+	Failed    int64 `json:"failed"`
+	Dropped   int64 `json:"dropped"`
+	Skipped   int64 `json:"skipped"`
+	// EntitiesAdded and RelationsAdded count what the model added beyond
+	// the rule-based graph; ItemsRejected answer items that failed
+	// validation.
+	EntitiesAdded  int64 `json:"entities_added"`
+	RelationsAdded int64 `json:"relations_added"`
+	ItemsRejected  int64 `json:"items_rejected"`
+	// LastError describes the last failure (no content); LastErrorAt and
+	// LastSuccessAt are Unix seconds.
+	LastError     string `json:"last_error,omitempty"`
+	LastErrorAt   *int64 `json:"last_error_at,omitempty"`
+	LastSuccessAt *int64 `json:"last_success_at,omitempty"`
 }
 
 // Filter selects memories without a query (batch recall and forget).
