@@ -114,6 +114,7 @@ type recallRequest struct {
 	VectorWeight      *float64 `json:"vector_weight"`
 	GraphWeight       *float64 `json:"graph_weight"`
 	ContextWeight     *float64 `json:"context_weight"`
+	SpeakerWeight     *float64 `json:"speaker_weight"`
 	IncludeAssociated bool     `json:"include_associated"`
 	AssociatedCap     int      `json:"associated_memories_cap"`
 	AssociatedDepth   int      `json:"associated_memories_depth"`
@@ -151,7 +152,7 @@ func (s *Server) recallOrSearch(c echo.Context, reinforce bool) error {
 		Query: req.Query, TopK: req.TopK, Type: req.Type, MinImportance: req.MinImportance,
 		Tags: req.Tags, SessionID: req.SessionID, AgentID: req.FilterAgentID,
 		Since: req.Since.t, Until: req.Until.t, AsOf: req.AsOf.t, Routing: req.Routing,
-		Fusion: req.Fusion, VectorWeight: req.VectorWeight, GraphWeight: req.GraphWeight, ContextWeight: req.ContextWeight, Explain: req.Explain, Reinforce: reinforce,
+		Fusion: req.Fusion, VectorWeight: req.VectorWeight, GraphWeight: req.GraphWeight, ContextWeight: req.ContextWeight, SpeakerWeight: req.SpeakerWeight, Explain: req.Explain, Reinforce: reinforce,
 	})
 	if err != nil {
 		return err

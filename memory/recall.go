@@ -40,6 +40,9 @@ type RecallInput struct {
 	// memory that follows it in its conversation (0..1, default
 	// DefaultContextWeight; order.go).
 	ContextWeight *float64
+	// SpeakerWeight raises memories whose speaker label ("Name: ...") the
+	// query names (0..1, default DefaultSpeakerWeight; speaker.go).
+	SpeakerWeight *float64
 	Explain       bool
 	// Reinforce records the access (recall does, search does not).
 	Reinforce bool
@@ -73,6 +76,11 @@ const (
 	// development conversations it raised hybrid recall@10 from 0.649 to 0.723
 	// (see README, Benchmarks).
 	DefaultContextWeight = 0.5
+	// DefaultSpeakerWeight raises the memories spoken by a person the query
+	// names (speaker.go). On the LoCoMo development conversations it
+	// raised hybrid recall@10 from 0.723 to 0.748 (flat between 0.15
+	// and 0.3: 0.743-0.748).
+	DefaultSpeakerWeight = 0.2
 	rrfK                 = 60
 )
 
@@ -113,6 +121,9 @@ func (in *RecallInput) validate() error {
 	}
 	if in.ContextWeight != nil && (*in.ContextWeight < 0 || *in.ContextWeight > 1) {
 		return invalid("context_weight", "must be between 0 and 1")
+	}
+	if in.SpeakerWeight != nil && (*in.SpeakerWeight < 0 || *in.SpeakerWeight > 1) {
+		return invalid("speaker_weight", "must be between 0 and 1")
 	}
 	return nil
 }
@@ -236,6 +247,14 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 	if cw > 0 {
 		answers = e.lendToRepliesLocked(fused, cw, keep)
 	}
+	sw := DefaultSpeakerWeight
+	if in.SpeakerWeight != nil {
+		sw = *in.SpeakerWeight
+	}
+	var spoken map[uint64]bool
+	if sw > 0 {
+		spoken = e.raiseSpeakersLocked(fused, in.Query, sw)
+	}
 	items := make([]RecallItem, 0, len(fused))
 	for k, rel := range fused {
 		r := e.mems[k]
@@ -247,8 +266,15 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 		ret, smart := decay.Score(&policy.Policy, rel, it, now)
 		item := RecallItem{Memory: r.Memory, Score: rel, WeightedScore: rel * ret, SmartScore: smart,
 			VectorScore: vecScore[k], TextScore: textScore[k], GraphScore: graphScore[k], Retention: ret}
-		if q, ok := answers[k]; ok && in.Explain {
-			item.Explanation = "follows the matching question " + e.mems[q].ID
+		if in.Explain {
+			var why []string
+			if q, ok := answers[k]; ok {
+				why = append(why, "follows the matching question "+e.mems[q].ID)
+			}
+			if spoken[k] {
+				why = append(why, "spoken by someone the query names")
+			}
+			item.Explanation = strings.Join(why, ", ")
 		}
 		items = append(items, item)
 	}
