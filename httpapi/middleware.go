@@ -143,6 +143,10 @@ func (s *Server) cors(next echo.HandlerFunc) echo.HandlerFunc {
 // runs, then applies the key's rate limit.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		addr := peerAddr(c.Request())
+		if err := s.tooManyFailures(addr); err != nil {
+			return err
+		}
 		secret, err := auth.ParseBearer(c.Request().Header.Get("Authorization"))
 		if err != nil {
 			if q := c.QueryParam("api_key"); q != "" && isEventStream(c) {
@@ -150,11 +154,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if err != nil {
-			return err
+			return s.authFailed(c, addr, err)
 		}
 		key, err := s.keys.Verify(c.Request().Context(), secret)
 		if err != nil {
-			return err
+			return s.authFailed(c, addr, err)
 		}
 		c.Set(ctxKey, key)
 		if err := s.rateLimit(c, key); err != nil {

@@ -33,6 +33,10 @@ type Options struct {
 	// DefaultRateLimit applies to keys without their own. Zero means 60
 	// requests/s with a burst of 120.
 	DefaultRateLimit auth.Limit
+	// AuthFailureLimit is the bucket of failed authentications (invalid or
+	// expired keys) per client address (authfail.go). Zero means 10/s with
+	// a burst of 100.
+	AuthFailureLimit auth.Limit
 	// MaxBodyBytes bounds a request body. Zero means 10 MiB.
 	MaxBodyBytes int64
 	// RequestTimeout bounds a request's handling. Zero means 30s.
@@ -59,6 +63,8 @@ type Server struct {
 	echo    *echo.Echo
 	started time.Time
 	metrics *metrics
+	// authGuard throttles addresses that keep failing authentication.
+	authGuard *authGuard
 }
 
 // New builds the server and its routes.
@@ -85,7 +91,8 @@ func New(opts Options) (*Server, error) {
 		opts.Limiter = auth.NewLocalLimiter(nil)
 	}
 	s := &Server{opts: opts, store: opts.Store, keys: opts.Keys, audit: opts.Audit,
-		limiter: opts.Limiter, log: opts.Logger, started: time.Now(), metrics: newMetrics()}
+		limiter: opts.Limiter, log: opts.Logger, started: time.Now(), metrics: newMetrics(),
+		authGuard: newAuthGuard(opts.AuthFailureLimit)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler

@@ -89,6 +89,9 @@ func openEnvSync(tb testing.TB, dir string, opts *httpapi.Options, sync bool) *t
 	if o.DefaultRateLimit.Rate == 0 {
 		o.DefaultRateLimit = auth.Limit{Rate: 10000, Burst: 10000}
 	}
+	if o.AuthFailureLimit.Rate == 0 { // the matrix tests send many bad keys
+		o.AuthFailureLimit = auth.Limit{Rate: 10000, Burst: 10000}
+	}
 	s, err := httpapi.New(o)
 	if err != nil {
 		tb.Fatal(err)
