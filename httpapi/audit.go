@@ -48,6 +48,8 @@ var auditActions = map[string]string{
 	"DELETE /v1/namespaces/:ns/keys/:id":      "key.delete",
 	"POST /admin/organizations":               "organization.create",
 	"POST /v1/admin/organizations":            "organization.create",
+	"PATCH /admin/organizations/:id":          "organization.update",
+	"PATCH /v1/admin/organizations/:id":       "organization.update",
 	"GET /v1/audit":                           "audit.list",
 	"GET /v1/audit/verify":                    "audit.verify",
 	"GET /v1/namespaces/:ns/export":           "namespace.export",

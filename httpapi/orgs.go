@@ -74,8 +74,8 @@ func (s *Server) getOrganization(c echo.Context) error {
 // {"name"?, "rate_limit"?}; a null rate_limit removes the organization's
 // limit. The organization's keys see a new limit on their next request.
 func (s *Server) patchOrganization(c echo.Context) error {
-	// Audited whatever the outcome, refusals included (the route has no
-	// entry in auditActions).
+	// Audited whatever the outcome; auditActions also covers refusals
+	// before the handler runs (rate limits).
 	s.record(c, "organization.update", clip(c.Param("id")), usageDelta{})
 	if err := needScope(c, auth.ScopeSuperAdmin); err != nil {
 		return err
