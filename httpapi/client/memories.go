@@ -85,12 +85,19 @@ type RecallRequest struct {
 	// namespace).
 	FilterAgentID string `json:"filter_agent_id,omitempty"`
 	// Since, Until and AsOf are ISO-8601 timestamps.
-	Since             string   `json:"since,omitempty"`
-	Until             string   `json:"until,omitempty"`
-	AsOf              string   `json:"as_of,omitempty"`
-	Routing           string   `json:"routing,omitempty"`
-	Fusion            string   `json:"fusion,omitempty"`
-	VectorWeight      *float64 `json:"vector_weight,omitempty"`
+	Since        string   `json:"since,omitempty"`
+	Until        string   `json:"until,omitempty"`
+	AsOf         string   `json:"as_of,omitempty"`
+	Routing      string   `json:"routing,omitempty"`
+	Fusion       string   `json:"fusion,omitempty"`
+	VectorWeight *float64 `json:"vector_weight,omitempty"`
+	// GraphWeight, ContextWeight and SpeakerWeight override the server's
+	// defaults (0, 0.5, 0.2): the entity-graph list in fusion, the share of
+	// a matching question lent to its reply, the raise of memories spoken
+	// by someone the query names. A pointer to 0 turns one off.
+	GraphWeight       *float64 `json:"graph_weight,omitempty"`
+	ContextWeight     *float64 `json:"context_weight,omitempty"`
+	SpeakerWeight     *float64 `json:"speaker_weight,omitempty"`
 	IncludeAssociated bool     `json:"include_associated,omitempty"`
 	AssociatedCap     int      `json:"associated_memories_cap,omitempty"`
 	AssociatedDepth   int      `json:"associated_memories_depth,omitempty"`
