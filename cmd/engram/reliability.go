@@ -27,9 +27,13 @@ import (
 //	(a) crash safety: SIGKILL at seeded random moments while a client
 //	    writes with acknowledgements; after each restart every acknowledged
 //	    write is readable and a bm25 recall of its unique word finds it
-//	(b) load: concurrent clients mixing store/recall/search/forget over
-//	    several namespaces with scoped keys: zero unexpected errors
-//	(c) hostile input: crafted requests, each answered 4xx, never 5xx
+//	(b) load: concurrent clients mixing store/recall/search/forget and
+//	    entity-graph calls over several namespaces with scoped keys: zero
+//	    unexpected errors, p50/p99 per route, no growth of the server's
+//	    file descriptors or goroutines afterwards
+//	(c) hostile input: crafted requests, each answered 4xx, never 5xx;
+//	    then, with the server stopped, every Go fuzz target of the
+//	    repository (fuzzTargets) for a bounded time: zero failures
 //	(d) isolation: scoped keys probing other namespaces during the load:
 //	    zero successes
 //	(e) canary: after a clean stop, no file of the data directory holds
@@ -45,11 +49,15 @@ type reliabilityProfile struct {
 	MaxKill time.Duration // longest run before a SIGKILL
 	// BigArray is the element count of the hostile huge-array cases.
 	BigArray int
+	// FuzzTime is how long each fuzz target runs; zero skips them.
+	FuzzTime time.Duration
 }
 
 var reliabilityProfiles = map[string]reliabilityProfile{
+	// The short profile runs in CI under -race: the fuzz targets' seed
+	// corpora already run there under go test, so it fuzzes nothing.
 	"short": {Cycles: 3, Load: 5 * time.Second, Clients: 4, MaxKill: 700 * time.Millisecond, BigArray: 100_000},
-	"full":  {Cycles: 20, Load: 60 * time.Second, Clients: 16, MaxKill: 3 * time.Second, BigArray: 1_000_000},
+	"full":  {Cycles: 20, Load: 60 * time.Second, Clients: 32, MaxKill: 3 * time.Second, BigArray: 1_000_000, FuzzTime: 10 * time.Second},
 }
 
 const (
@@ -74,12 +82,16 @@ func runReliability(ctx context.Context, args []string, stdout, stderr io.Writer
 	profile := fs.String("profile", "short", "short or full")
 	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "random seed (kill moments, load mix)")
 	keep := fs.Bool("keep", false, "keep the data directory")
+	fuzzTime := fs.Duration("fuzztime", -1, "time per fuzz target (0 skips them; default: the profile's, 10s full, none short)")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	p, ok := reliabilityProfiles[*profile]
 	if !ok {
 		return fmt.Errorf("unknown profile %q (short or full)", *profile)
+	}
+	if *fuzzTime >= 0 {
+		p.FuzzTime = *fuzzTime
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -123,7 +135,7 @@ func newClientRand(seed, client uint64) *rand.Rand { return rand.New(rand.NewPCG
 func runBattery(ctx context.Context, cfg batteryConfig) (passed, failed int, err error) {
 	b := &battery{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5eed)),
 		http: &http.Client{Timeout: 30 * time.Second}}
-	fmt.Fprintf(cfg.Out, "reliability seed=%d cycles=%d load=%s clients=%d\n", cfg.Seed, cfg.Profile.Cycles, cfg.Profile.Load, cfg.Profile.Clients)
+	fmt.Fprintf(cfg.Out, "reliability seed=%d cycles=%d load=%s clients=%d fuzztime=%s\n", cfg.Seed, cfg.Profile.Cycles, cfg.Profile.Load, cfg.Profile.Clients, cfg.Profile.FuzzTime)
 	defer b.kill()
 	if err := b.crashPart(ctx); err != nil {
 		return b.passed, b.failed, err
@@ -139,6 +151,7 @@ func runBattery(ctx context.Context, cfg batteryConfig) (passed, failed int, err
 		return b.passed, b.failed, err
 	}
 	b.canaryPart()
+	b.fuzzPart(ctx)
 	fmt.Fprintf(cfg.Out, "%d passed, %d failed\n", b.passed, b.failed)
 	return b.passed, b.failed, nil
 }
