@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -172,5 +173,29 @@ func TestModulePath(t *testing.T) {
 		if got := modulePath([]byte(c.in)); got != c.want {
 			t.Errorf("modulePath(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+func TestFuzzVerdict(t *testing.T) {
+	exit1 := errors.New("exit status 1")
+	progress := "fuzz: elapsed: 3s, execs: 4988 (1662/sec), new interesting: 2 (total: 9)\n"
+	for _, c := range []struct {
+		name, out string
+		err       error
+		want      bool
+	}{
+		{"clean", progress + "PASS\nok  \tgithub.com/engramhq/engram/memory\t3.1s\n", nil, true},
+		{"clean-no-execs", "PASS\nok  \tgithub.com/engramhq/engram/httpapi\t2.5s\n", nil, true},
+		{"deadline-race", progress + "--- FAIL: FuzzStaticEmbed (3.04s)\n    context deadline exceeded\nFAIL\nexit status 1\nFAIL\tgithub.com/engramhq/engram/recall/embed\t3.091s\n", exit1, true},
+		{"deadline-race-no-execs", "--- FAIL: FuzzX (3.04s)\n    context deadline exceeded\nFAIL\n", exit1, false},
+		{"failing-input", progress + "--- FAIL: FuzzImport (7.30s)\n    --- FAIL: FuzzImport (0.00s)\n        fuzz_import_test.go:187: recall lost\n    \n    Failing input written to testdata/fuzz/FuzzImport/caf81e\n    To re-run:\n    go test -run=FuzzImport/caf81e\nFAIL\n", exit1, false},
+		{"panic", progress + "--- FAIL: FuzzX (1.00s)\n    panic: runtime error: index out of range\n    context deadline exceeded\nFAIL\n", exit1, false},
+		{"build-failed", "# github.com/engramhq/engram/httpapi\nhttpapi/metrics.go:207:10: m.Extraction undefined\nFAIL\tgithub.com/engramhq/engram/memory [build failed]\n", exit1, false},
+	} {
+		t.Run("case="+c.name, func(t *testing.T) {
+			if got, detail := fuzzVerdict([]byte(c.out), c.err); got != c.want {
+				t.Errorf("fuzzVerdict = %v (%s), want %v", got, detail, c.want)
+			}
+		})
 	}
 }
