@@ -112,5 +112,10 @@
 // Goroutines of other packages: memory/storage starts Badger's value-log
 // GC loop (stopped by its Close, which Store.Close calls); the vector
 // index spreads an exact scan (filter included) and a batch insert over
-// the cores, and joins those goroutines before the call returns.
+// the cores, and joins those goroutines before the call returns; its HNSW
+// graph builds (at 20,000 vectors, at a namespace's load, and rebuilds
+// after many deletes) run in one background goroutine per index that
+// holds no lock while it builds and ends by installing the graph under the
+// index lock. Close does not wait for it: a build outliving its engine
+// installs into an index nobody reads and exits (Engine.WaitIndexes waits).
 package memory

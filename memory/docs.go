@@ -146,7 +146,7 @@ func (e *Engine) loadDocs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	vec, err := vector.New(vector.Options{Dim: rec.Dimension, Metric: metric})
+	vec, err := vector.New(vector.Options{Dim: rec.Dimension, Metric: metric, BackgroundBuild: true})
 	if err != nil {
 		return err
 	}

@@ -157,7 +157,9 @@ func (e *Engine) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	vec, err := vector.New(vector.Options{Dim: rec.Dimension, Metric: metric, EfSearch: vectorEfSearch})
+	// Graph builds run in the background: opening a large namespace, or
+	// crossing the HNSW threshold, never holds its searches.
+	vec, err := vector.New(vector.Options{Dim: rec.Dimension, Metric: metric, EfSearch: vectorEfSearch, BackgroundBuild: true})
 	if err != nil {
 		return err
 	}

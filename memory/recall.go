@@ -370,6 +370,17 @@ func sqrt(x float64) float64 { return math.Sqrt(x) }
 // Count returns the number of memories and vectors in the namespace.
 func (e *Engine) Count() (memories, vectors int) { return e.counts() }
 
+// WaitIndexes waits until no HNSW graph build of the memory vector index
+// runs in the background (benchmarks measure the steady state with it).
+func (e *Engine) WaitIndexes() {
+	e.mu.RLock()
+	vec := e.vec
+	e.mu.RUnlock()
+	if vec != nil {
+		vec.WaitBuild()
+	}
+}
+
 // WakeUp returns an agent's memories ranked by importance × retention, with
 // no query: what an agent should know at the start of a conversation.
 func (e *Engine) WakeUp(ctx context.Context, agentID string, topN int, minImportance *float64) ([]*Memory, int) {

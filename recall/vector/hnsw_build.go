@@ -224,6 +224,10 @@ func (ix *Index) maybeRebuild() {
 	if ix.ndead < max(rebuildMinDead, len(ix.ids)/rebuildDiv) {
 		return
 	}
+	if ix.opts.BackgroundBuild {
+		ix.startBuild() // compacts into the copy; the old graph serves meanwhile
+		return
+	}
 	ix.compact()
 	if t := ix.opts.HNSWThreshold; t > 0 && len(ix.ids) >= t {
 		ix.buildGraph()

@@ -27,6 +27,8 @@ type Index struct {
 	slots map[uint64]uint32 // live id -> slot
 	ndead int               // tombstoned slots
 	g     *graph            // HNSW graph over all slots; nil while exact
+
+	bg bgBuild // the background build, if one runs (build_bg.go)
 }
 
 // New returns an empty index.
@@ -78,6 +80,16 @@ func (ix *Index) Upsert(id uint64, v []float32) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.upsertLocked(id, v); err != nil {
+		return err
+	}
+	ix.bg.note(id, v)
+	return nil
+}
+
+// upsertLocked stores the prepared vector v under id; the caller holds the
+// write lock.
+func (ix *Index) upsertLocked(id uint64, v []float32) error {
 	if s, ok := ix.slots[id]; ok {
 		if ix.g == nil {
 			copy(ix.vec(s), v)
@@ -99,7 +111,7 @@ func (ix *Index) Upsert(id uint64, v []float32) error {
 		return nil
 	}
 	if t := ix.opts.HNSWThreshold; t > 0 && len(ix.slots) >= t {
-		ix.buildGraph()
+		ix.graphDue()
 	}
 	return nil
 }
@@ -143,12 +155,15 @@ func (ix *Index) UpsertBatch(ids []uint64, vs [][]float32) error {
 			ix.dead = append(ix.dead, false)
 		}
 	}
+	for i, id := range ids {
+		ix.bg.note(id, prepared[i])
+	}
 	switch {
 	case ix.g != nil:
 		ix.g.build(ix, from, len(ix.ids))
 		ix.maybeRebuild()
 	case ix.opts.HNSWThreshold > 0 && len(ix.slots) >= ix.opts.HNSWThreshold:
-		ix.buildGraph()
+		ix.graphDue()
 	}
 	return nil
 }
@@ -160,6 +175,15 @@ const maxSlots = 1<<32 - 1
 func (ix *Index) Delete(id uint64) bool {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if !ix.deleteLocked(id) {
+		return false
+	}
+	ix.bg.note(id, nil)
+	return true
+}
+
+// deleteLocked removes id; the caller holds the write lock.
+func (ix *Index) deleteLocked(id uint64) bool {
 	s, ok := ix.slots[id]
 	if !ok {
 		return false

@@ -31,6 +31,14 @@ type Options struct {
 	// EfSearch is the candidate list size while searching (at least k).
 	// Zero means 64.
 	EfSearch int
+	// BackgroundBuild builds the HNSW graph (when the index reaches
+	// HNSWThreshold, and when tombstones call for a rebuild) in a goroutine
+	// over a copy of the live vectors, while searches and writes go on
+	// against the current structure; the writes made meanwhile are replayed
+	// onto the new graph before it replaces the old one (build_bg.go).
+	// False builds inside the write that triggers it, holding the write
+	// lock for the whole build.
+	BackgroundBuild bool
 	// Seed seeds HNSW level generation. Zero means 1; same seed and same
 	// insertion order give the same graph when built single-threaded.
 	Seed int64
