@@ -37,12 +37,11 @@ type loggedWrite struct {
 	v  []float32
 }
 
-// note logs a write made while a build runs. The caller holds the write
-// lock.
+// note logs a write made while a build runs (the caller checks that one
+// ran before the write: a build the write itself started has copied it).
+// The caller holds the write lock.
 func (b *bgBuild) note(id uint64, v []float32) {
-	if b.running {
-		b.log = append(b.log, loggedWrite{id, slices.Clone(v)})
-	}
+	b.log = append(b.log, loggedWrite{id, slices.Clone(v)})
 }
 
 // graphDue is called when the index reaches HNSWThreshold without a graph:
@@ -96,21 +95,68 @@ func (ix *Index) buildInBackground(ids []uint64, vecs []float32, hook func(), do
 	// own: its bg is marked running and never started.
 	nx.bg.running = true
 
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	for _, w := range ix.bg.log {
-		if w.v == nil {
-			nx.deleteLocked(w.id)
-		} else if err := nx.upsertLocked(w.id, w.v); err != nil {
-			// Only an index of 2^32 slots refuses; keep the old structure.
+	// Catch up without the lock while the writes made meanwhile are many
+	// (nx is private; the logged entries never change once appended), then
+	// replay the rest and install under the lock.
+	applied := 0
+	for round := 0; ; round++ {
+		ix.mu.Lock()
+		rest := ix.bg.log[applied:]
+		if len(rest) <= catchUpLocked || round == maxCatchUpRounds {
+			defer ix.mu.Unlock()
+			if err := replay(nx, rest); err != nil {
+				// Only an index of 2^32 slots refuses; keep the old structure.
+				ix.bg.running, ix.bg.log = false, nil
+				return
+			}
+			ix.vecs, ix.ids, ix.dead, ix.slots, ix.ndead, ix.g = nx.vecs, nx.ids, nx.dead, nx.slots, nx.ndead, nx.g
 			ix.bg.running, ix.bg.log = false, nil
+			// The replayed deletes may already call for the next rebuild.
+			ix.maybeRebuild()
 			return
 		}
+		ix.mu.Unlock()
+		if err := replay(nx, rest); err != nil {
+			ix.mu.Lock()
+			ix.bg.running, ix.bg.log = false, nil
+			ix.mu.Unlock()
+			return
+		}
+		applied += len(rest)
 	}
-	ix.vecs, ix.ids, ix.dead, ix.slots, ix.ndead, ix.g = nx.vecs, nx.ids, nx.dead, nx.slots, nx.ndead, nx.g
-	ix.bg.running, ix.bg.log = false, nil
-	// The replayed deletes may already call for the next rebuild.
-	ix.maybeRebuild()
+}
+
+// Catch-up bounds: the writes left for the final replay under the lock,
+// and the unlocked rounds before it is taken whatever is left.
+const (
+	catchUpLocked    = 256
+	maxCatchUpRounds = 8
+)
+
+// replay applies logged writes to nx in order, consecutive upserts as one
+// batch (linked into the graph on every core).
+func replay(nx *Index, log []loggedWrite) error {
+	var ids []uint64
+	var vs [][]float32
+	flush := func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		err := nx.upsertBatchLocked(ids, vs)
+		ids, vs = ids[:0], vs[:0]
+		return err
+	}
+	for _, w := range log {
+		if w.v != nil {
+			ids, vs = append(ids, w.id), append(vs, w.v)
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		nx.deleteLocked(w.id)
+	}
+	return flush()
 }
 
 // WaitBuild waits until no background build is running, and reports

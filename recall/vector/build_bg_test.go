@@ -42,7 +42,8 @@ func TestBackgroundBuildServesAndKeepsWrites(t *testing.T) {
 		t.Fatal("the graph was built inside the write")
 	}
 	// Writes while the build is parked: new ids, replacements, deletes.
-	extra := randVecs(rng, 50, dim)
+	// More than catchUpLocked writes: part of the replay runs unlocked.
+	extra := randVecs(rng, 300, dim)
 	for i, v := range extra {
 		id := uint64(n + 1 + i)
 		if err := ix.Upsert(id, v); err != nil {
@@ -97,6 +98,15 @@ func TestBackgroundBuildServesAndKeepsWrites(t *testing.T) {
 		t.Fatal("no graph after the build")
 	}
 	check("after the build")
+	// The installed arena holds the 600 copied vectors, the 300 new ones and
+	// the 20 replacements; its tombstones are the 20 replaced and 40
+	// deleted vectors, nothing of the batch that started the build.
+	ix.mu.RLock()
+	slots, ndead := len(ix.ids), ix.ndead
+	ix.mu.RUnlock()
+	if slots != n+300+20 || ndead != 60 {
+		t.Fatalf("after the build: %d slots, %d tombstones; want %d, 60", slots, ndead, n+320)
+	}
 	if r := recallAt(t, ix, queries, 10, nil); r < 0.9 {
 		t.Fatalf("graph recall@10 = %.3f after the build", r)
 	}

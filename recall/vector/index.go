@@ -80,10 +80,13 @@ func (ix *Index) Upsert(id uint64, v []float32) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	building := ix.bg.running // a build this write starts copies it already
 	if err := ix.upsertLocked(id, v); err != nil {
 		return err
 	}
-	ix.bg.note(id, v)
+	if building {
+		ix.bg.note(id, v)
+	}
 	return nil
 }
 
@@ -134,6 +137,21 @@ func (ix *Index) UpsertBatch(ids []uint64, vs [][]float32) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	building := ix.bg.running // a build this batch starts copies it already
+	if err := ix.upsertBatchLocked(ids, prepared); err != nil {
+		return err
+	}
+	if building {
+		for i, id := range ids {
+			ix.bg.note(id, prepared[i])
+		}
+	}
+	return nil
+}
+
+// upsertBatchLocked stores the prepared vectors; the caller holds the write
+// lock.
+func (ix *Index) upsertBatchLocked(ids []uint64, prepared [][]float32) error {
 	if len(ix.ids)+len(ids) > maxSlots {
 		return fmt.Errorf("%w: index full (%d slots)", ErrOptions, maxSlots)
 	}
@@ -155,9 +173,6 @@ func (ix *Index) UpsertBatch(ids []uint64, vs [][]float32) error {
 			ix.dead = append(ix.dead, false)
 		}
 	}
-	for i, id := range ids {
-		ix.bg.note(id, prepared[i])
-	}
 	switch {
 	case ix.g != nil:
 		ix.g.build(ix, from, len(ix.ids))
@@ -175,10 +190,13 @@ const maxSlots = 1<<32 - 1
 func (ix *Index) Delete(id uint64) bool {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	building := ix.bg.running // a rebuild this delete starts copies it already
 	if !ix.deleteLocked(id) {
 		return false
 	}
-	ix.bg.note(id, nil)
+	if building {
+		ix.bg.note(id, nil)
+	}
 	return true
 }
 
