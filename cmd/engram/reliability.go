@@ -83,6 +83,8 @@ func runReliability(ctx context.Context, args []string, stdout, stderr io.Writer
 	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "random seed (kill moments, load mix)")
 	keep := fs.Bool("keep", false, "keep the data directory")
 	fuzzTime := fs.Duration("fuzztime", -1, "time per fuzz target (0 skips them; default: the profile's, 10s full, none short)")
+	clients := fs.Int("clients", 0, "concurrent load clients (0: the profile's, 4 short, 32 full)")
+	load := fs.Duration("load", 0, "load duration (0: the profile's, 5s short, 60s full)")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -92,6 +94,12 @@ func runReliability(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if *fuzzTime >= 0 {
 		p.FuzzTime = *fuzzTime
+	}
+	if *clients > 0 {
+		p.Clients = *clients
+	}
+	if *load > 0 {
+		p.Load = *load
 	}
 	exe, err := os.Executable()
 	if err != nil {

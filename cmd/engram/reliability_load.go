@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +32,7 @@ var loadRoutes = []string{"store", "recall", "search", "forget", "entities", "tr
 // loadSlack bounds the growth of the server's goroutines and fds across the
 // load: connections closing and the sweep's timing move a few.
 const (
-	loadFDSlack        = 16
+	loadFDSlack        = 8
 	loadGoroutineSlack = 24
 )
 
@@ -43,7 +46,25 @@ type loadState struct {
 	total      atomic.Int64
 	unexpected atomic.Int64
 	firstErr   atomic.Value
-	graphHits  atomic.Int64 // traverse answers that named at least one entity
+	graphHits  atomic.Int64   // traverse answers that named at least one entity
+	errs       map[string]int // unexpected answers by "route status", under mu
+}
+
+// errSummary lists the unexpected answers by route and status, e.g.
+// "[memory-graph 404 x2]".
+func (ls *loadState) errSummary() string {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	keys := make([]string, 0, len(ls.errs))
+	for k := range ls.errs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s x%d", k, ls.errs[k])
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func (ls *loadState) note(route string, d time.Duration, st int, err error) {
@@ -54,6 +75,13 @@ func (ls *loadState) note(route string, d time.Duration, st int, err error) {
 	if err != nil || st != http.StatusOK {
 		ls.unexpected.Add(1)
 		ls.firstErr.CompareAndSwap(nil, fmt.Sprintf("%s: status %d err %v", route, st, err))
+		k := fmt.Sprintf("%s %d", route, st)
+		if err != nil {
+			k = route + " error"
+		}
+		ls.mu.Lock()
+		ls.errs[k]++
+		ls.mu.Unlock()
 		return
 	}
 	ls.mu.Lock()
@@ -84,12 +112,13 @@ func (b *battery) loadPart(ctx context.Context) error {
 	}
 	b.http.CloseIdleConnections()
 	fds0, threads0 := b.childFigures()
+	kinds0 := b.fdKinds()
 	sgor0, gerr0 := b.serverGoroutines(ctx)
 	gor0 := runtime.NumGoroutine()
 
 	lctx, cancel := context.WithTimeout(ctx, b.cfg.Profile.Load)
 	defer cancel()
-	ls := &loadState{ctx: lctx, keys: keys, seeded: seeded, lat: map[string][]time.Duration{}}
+	ls := &loadState{ctx: lctx, keys: keys, seeded: seeded, lat: map[string][]time.Duration{}, errs: map[string]int{}}
 	var wg sync.WaitGroup
 	for c := range b.cfg.Profile.Clients {
 		wg.Add(1)
@@ -107,8 +136,8 @@ func (b *battery) loadPart(ctx context.Context) error {
 	}()
 	wg.Wait()
 	b.http.CloseIdleConnections()
+	sgor1, kinds1, gerr1 := b.settle(ctx, sgor0+loadGoroutineSlack, kinds0.handles()+loadFDSlack)
 	fds1, threads1 := b.childFigures()
-	sgor1, gerr1 := b.settledGoroutines(ctx, sgor0+loadGoroutineSlack)
 	gor1 := runtime.NumGoroutine()
 
 	for _, r := range loadRoutes {
@@ -118,10 +147,11 @@ func (b *battery) loadPart(ctx context.Context) error {
 	fmt.Fprintf(b.cfg.Out, "load requests=%d rate=%.0f/s server-fds %d->%d server-threads %d->%d server-goroutines %d->%d client-goroutines %d->%d\n",
 		total, float64(total)/b.cfg.Profile.Load.Seconds(), fds0, fds1, threads0, threads1, sgor0, sgor1, gor0, gor1)
 	fe, _ := ls.firstErr.Load().(string)
-	b.check(ls.unexpected.Load() == 0 && total > 0, "load clients=%d requests=%d unexpected-errors=%d %s", b.cfg.Profile.Clients, total, ls.unexpected.Load(), fe)
+	b.check(ls.unexpected.Load() == 0 && total > 0, "load clients=%d requests=%d unexpected-errors=%d %s first: %s", b.cfg.Profile.Clients, total, ls.unexpected.Load(), ls.errSummary(), fe)
 	b.check(len(ls.lat["traverse"]) > 0 && len(ls.lat["entities"]) > 0 && len(ls.lat["memory-graph"]) > 0 && ls.graphHits.Load() > 0,
 		"load/graph entities=%d traverse=%d (answers naming entities=%d) memory-graph=%d", len(ls.lat["entities"]), len(ls.lat["traverse"]), ls.graphHits.Load(), len(ls.lat["memory-graph"]))
-	b.check(fds1 <= fds0+loadFDSlack, "load/fd-leak server fds before=%d after=%d (slack %d)", fds0, fds1, loadFDSlack)
+	b.check(kinds1.handles() <= kinds0.handles()+loadFDSlack, "load/fd-leak server fds before=%d after=%d: sockets, pipes, deleted and other files %s -> %s (slack %d); data-directory files %d -> %d (index segments and tables grow with the data)",
+		fds0, fds1, kinds0, kinds1, loadFDSlack, kinds0["data"], kinds1["data"])
 	b.check(gerr0 == nil && gerr1 == nil && sgor1 <= sgor0+loadGoroutineSlack, "load/goroutine-leak server goroutines before=%d after=%d (slack %d)%s%s",
 		sgor0, sgor1, loadGoroutineSlack, errOrNil(gerr0), errOrNil(gerr1))
 
@@ -282,15 +312,65 @@ func parseGoroutines(exposition []byte) (int, error) {
 	return 0, fmt.Errorf("no go_goroutines sample in /metrics")
 }
 
-// settledGoroutines reads the server's goroutines until they are at most
-// limit or 10 s have passed (connection goroutines end shortly after
-// their clients close), and returns the last count.
-func (b *battery) settledGoroutines(ctx context.Context, limit int) (int, error) {
+// fdCounts counts a process's open file descriptors by what they point
+// at: "data" (a file of the data directory), "deleted" (an unlinked file
+// still open), "socket", "pipe", "other".
+type fdCounts map[string]int
+
+// handles is every descriptor that is not a live data file: the ones that
+// must not grow across the load.
+func (c fdCounts) handles() int { return c["deleted"] + c["socket"] + c["pipe"] + c["other"] }
+
+func (c fdCounts) String() string {
+	return fmt.Sprintf("%d (sockets %d, pipes %d, deleted %d, other %d)", c.handles(), c["socket"], c["pipe"], c["deleted"], c["other"])
+}
+
+// fdKind classifies the target of a /proc/PID/fd link.
+func fdKind(target, dataDir string) string {
+	switch {
+	case strings.HasSuffix(target, " (deleted)"):
+		return "deleted"
+	case strings.HasPrefix(target, "socket:"):
+		return "socket"
+	case strings.HasPrefix(target, "pipe:"):
+		return "pipe"
+	case dataDir != "" && strings.HasPrefix(target, dataDir+string(filepath.Separator)):
+		return "data"
+	}
+	return "other"
+}
+
+// fdKinds reads the child's open descriptors.
+func (b *battery) fdKinds() fdCounts {
+	c := fdCounts{}
+	if b.child == nil || b.child.Process == nil {
+		return c
+	}
+	dir := fmt.Sprintf("/proc/%d/fd", b.child.Process.Pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return c
+	}
+	data, _ := filepath.Abs(b.cfg.Dir)
+	for _, e := range ents {
+		if t, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil {
+			c[fdKind(t, data)]++
+		}
+	}
+	return c
+}
+
+// settle reads the server's goroutines and descriptors until they are at
+// most maxGoroutines and maxHandles or 10 s have passed (connection
+// goroutines end shortly after their clients close; index merges release
+// files), and returns the last figures.
+func (b *battery) settle(ctx context.Context, maxGoroutines, maxHandles int) (int, fdCounts, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		n, err := b.serverGoroutines(ctx)
-		if err != nil || n <= limit || time.Now().After(deadline) {
-			return n, err
+		kinds := b.fdKinds()
+		if err != nil || (n <= maxGoroutines && kinds.handles() <= maxHandles) || time.Now().After(deadline) {
+			return n, kinds, err
 		}
 		time.Sleep(200 * time.Millisecond) // polling a process we do not control
 	}
