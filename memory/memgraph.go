@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -90,9 +91,15 @@ func (e *Engine) memoryEdges(ctx context.Context, id string, types []string) ([]
 	return out, nil
 }
 
+// memoryNeighbors walks the memory graph. A memory forgotten while the
+// walk runs has no edges: the walk goes on without it instead of failing.
 func (e *Engine) memoryNeighbors(types []string) graph.Neighbors {
 	return graph.NeighborsFunc(func(ctx context.Context, id string) ([]graph.Edge, error) {
-		return e.memoryEdges(ctx, id, types)
+		edges, err := e.memoryEdges(ctx, id, types)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
+		return edges, err
 	})
 }
 

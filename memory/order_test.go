@@ -203,3 +203,34 @@ func TestRecallLiftsTheReplyToAMatchingQuestion(t *testing.T) {
 		t.Fatalf("context_weight 1.5: err = %v, want a context_weight error", err)
 	}
 }
+
+// TestMemoryWalkSkipsForgottenNeighbours: a memory forgotten while a walk
+// of the memory graph runs gives no edges instead of failing the walk
+// (the walk used to answer 404 for its live root).
+func TestMemoryWalkSkipsForgottenNeighbours(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _, err := e.StoreBatch(ctx, []StoreInput{{AgentID: "a", Content: "first turn"}, {AgentID: "a", Content: "second turn"}}, "memories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk := e.memoryNeighbors(nil)
+	if edges, err := walk.Neighbors(ctx, ms[0].ID); err != nil || len(edges) == 0 {
+		t.Fatalf("neighbours of a live memory: %v, %v", edges, err)
+	}
+	if _, err := e.Forget(ctx, Filter{IDs: []string{ms[1].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if edges, err := walk.Neighbors(ctx, ms[1].ID); err != nil || len(edges) != 0 {
+		t.Fatalf("neighbours of a forgotten memory: %v, %v; want none and no error", edges, err)
+	}
+	nodes, _, err := e.MemoryGraph(ctx, ms[0].ID, 2, nil, 100)
+	if err != nil || len(nodes) != 1 {
+		t.Fatalf("graph of the remaining memory: %v, %v", nodes, err)
+	}
+}
