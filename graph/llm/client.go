@@ -1,20 +1,18 @@
 package llm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/engramhq/engram/recall/embed/endpoint"
 )
 
 // Providers.
@@ -56,8 +54,6 @@ type Config struct {
 	// means discard.
 	Logger *slog.Logger
 }
-
-const maxBackoff = 30 * time.Second
 
 // withDefaults copies cfg, fills defaults and reports every problem at once.
 func (cfg Config) withDefaults() (Config, error) {
@@ -190,113 +186,15 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// post sends body, retrying on 429, 5xx and network errors, and returns the
-// body of the first 2xx answer.
+// post sends body through the shared endpoint client (retries, backoff,
+// bounded answer) and returns the body of the first 2xx answer.
 func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
-	var lastErr error
-	for attempt := 0; ; attempt++ {
-		raw, retryAfter, err := c.try(ctx, body)
-		if err == nil {
-			return raw, nil
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("llm: %s: %w", c.cfg.Provider, ctx.Err())
-		}
-		if !errors.Is(err, ErrUnavailable) {
-			return nil, err
-		}
-		lastErr = err
-		if attempt >= c.cfg.MaxRetries {
-			break
-		}
-		wait := c.backoff(attempt, retryAfter)
-		c.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "extraction request failed, retrying",
-			slog.String("op", "llm_extract"), slog.String("model", c.id), slog.Int("attempt", attempt+1),
-			slog.Duration("wait", wait), slog.String("err", err.Error()))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("llm: %s: %w", c.cfg.Provider, ctx.Err())
-		case <-t.C:
-		}
-	}
-	return nil, fmt.Errorf("%w (after %d retries)", lastErr, c.cfg.MaxRetries)
-}
-
-// backoff is MinBackoff·2^attempt with jitter in [d/2, d], capped, unless
-// the server said how long to wait.
-func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	if retryAfter >= 0 {
-		return min(retryAfter, maxBackoff)
-	}
-	d := c.cfg.MinBackoff << min(attempt, 20)
-	if d <= 0 || d > maxBackoff {
-		d = maxBackoff
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// try makes one request. A retryable failure wraps ErrUnavailable and
-// returns the Retry-After delay (-1 if none).
-func (c *Client) try(ctx context.Context, body []byte) ([]byte, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, -1, fmt.Errorf("%w: %s: build request", ErrConfig, c.cfg.Provider)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if c.cfg.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
-	}
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return nil, -1, fmt.Errorf("%w: %s: %s", ErrUnavailable, c.cfg.Provider, netReason(err))
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, int64(c.cfg.MaxAnswerBytes)+1))
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, retryAfter(resp.Header.Get("Retry-After")), fmt.Errorf("%w: %s: status %d", ErrUnavailable, c.cfg.Provider, resp.StatusCode)
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, -1, fmt.Errorf("%w: %s: status %d", ErrRequest, c.cfg.Provider, resp.StatusCode)
-	case err != nil:
-		return nil, -1, fmt.Errorf("%w: %s: read answer: %s", ErrUnavailable, c.cfg.Provider, netReason(err))
-	case len(raw) > c.cfg.MaxAnswerBytes:
-		return nil, -1, fmt.Errorf("%w: %s: answer larger than %d bytes", ErrBadResponse, c.cfg.Provider, c.cfg.MaxAnswerBytes)
-	}
-	return raw, -1, nil
-}
-
-// netReason describes a transport error without the URL or anything from
-// the request.
-func netReason(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return "timeout"
-		}
-		err = ue.Err
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timeout"
-	}
-	return err.Error()
-}
-
-// retryAfter parses a Retry-After header (seconds or HTTP date); -1 if
-// absent or invalid.
-func retryAfter(h string) time.Duration {
-	if h == "" {
-		return -1
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(0, time.Until(t))
-	}
-	return -1
+	return endpoint.Post(ctx, &endpoint.Request{
+		Name: "llm: " + c.cfg.Provider, URL: c.endpoint, APIKey: c.cfg.APIKey,
+		Timeout: c.cfg.Timeout, MaxRetries: c.cfg.MaxRetries, MinBackoff: c.cfg.MinBackoff,
+		MaxAnswerBytes: c.cfg.MaxAnswerBytes, HTTPClient: c.cfg.HTTPClient,
+		Logger: c.cfg.Logger, LogMsg: "extraction request failed, retrying",
+		LogAttrs: []slog.Attr{slog.String("op", "llm_extract"), slog.String("model", c.id)},
+		Errors:   endpoint.Errors{Config: ErrConfig, Unavailable: ErrUnavailable, Request: ErrRequest, TooLarge: ErrBadResponse},
+	}, body)
 }

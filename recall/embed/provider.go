@@ -1,21 +1,19 @@
 package embed
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/engramhq/engram/recall/embed/endpoint"
 )
 
 // Config configures a remote embedding provider (NewOpenAI, NewOllama).
@@ -51,10 +49,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-const (
-	maxBackoff      = 30 * time.Second
-	maxResponseSize = 256 << 20
-)
+// maxResponseSize bounds a provider's answer.
+const maxResponseSize = 256 << 20
 
 // withDefaults copies cfg, fills defaults and reports every problem at once.
 func (cfg Config) withDefaults() (Config, error) {
@@ -187,112 +183,16 @@ func (c *client) checkDim(n int) error {
 	return nil
 }
 
-// post sends body, retrying on 429, 5xx and network errors, and returns the
-// body of the first 2xx answer.
+// post sends body through the shared endpoint client (retries, backoff,
+// bounded answer) and returns the body of the first 2xx answer.
 func (c *client) post(ctx context.Context, body []byte) ([]byte, error) {
-	var lastErr error
-	for attempt := 0; ; attempt++ {
-		raw, retryAfter, err := c.try(ctx, body)
-		if err == nil {
-			return raw, nil
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: %w", c.proto.name, ctx.Err())
-		}
-		if !errors.Is(err, ErrUnavailable) {
-			return nil, err
-		}
-		lastErr = err
-		if attempt >= c.cfg.MaxRetries {
-			break
-		}
-		wait := c.backoff(attempt, retryAfter)
-		c.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "embedding request failed, retrying",
-			slog.String("op", c.id), slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("err", err.Error()))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("%s: %w", c.proto.name, ctx.Err())
-		case <-t.C:
-		}
-	}
-	return nil, fmt.Errorf("%w (after %d retries)", lastErr, c.cfg.MaxRetries)
-}
-
-// backoff is MinBackoff·2^attempt with jitter in [d/2, d], capped, unless
-// the server said how long to wait.
-func (c *client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	if retryAfter >= 0 {
-		return min(retryAfter, maxBackoff)
-	}
-	d := c.cfg.MinBackoff << min(attempt, 20)
-	if d <= 0 || d > maxBackoff {
-		d = maxBackoff
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// try makes one request. A retryable failure wraps ErrUnavailable and
-// returns the Retry-After delay (-1 if none).
-func (c *client) try(ctx context.Context, body []byte) ([]byte, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.proto.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, -1, fmt.Errorf("%w: %s: build request", ErrConfig, c.proto.name)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if c.cfg.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
-	}
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return nil, -1, fmt.Errorf("%w: %s: %s", ErrUnavailable, c.proto.name, netReason(err))
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize))
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, retryAfter(resp.Header.Get("Retry-After")), fmt.Errorf("%w: %s: status %d", ErrUnavailable, c.proto.name, resp.StatusCode)
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, -1, fmt.Errorf("%w: %s: status %d", ErrRequest, c.proto.name, resp.StatusCode)
-	case err != nil:
-		return nil, -1, fmt.Errorf("%w: %s: read response: %s", ErrUnavailable, c.proto.name, netReason(err))
-	}
-	return raw, -1, nil
-}
-
-// netReason describes a transport error without the URL (which could carry
-// credentials) or anything from the request.
-func netReason(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return "timeout"
-		}
-		err = ue.Err
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timeout"
-	}
-	return err.Error()
-}
-
-// retryAfter parses a Retry-After header (seconds or HTTP date); -1 if
-// absent or invalid.
-func retryAfter(h string) time.Duration {
-	if h == "" {
-		return -1
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(0, time.Until(t))
-	}
-	return -1
+	return endpoint.Post(ctx, &endpoint.Request{
+		Name: c.proto.name, URL: c.proto.endpoint, APIKey: c.cfg.APIKey,
+		Timeout: c.cfg.Timeout, MaxRetries: c.cfg.MaxRetries, MinBackoff: c.cfg.MinBackoff,
+		MaxAnswerBytes: maxResponseSize, HTTPClient: c.cfg.HTTPClient,
+		Logger: c.cfg.Logger, LogMsg: "embedding request failed, retrying", LogAttrs: []slog.Attr{slog.String("op", c.id)},
+		Errors: endpoint.Errors{Config: ErrConfig, Unavailable: ErrUnavailable, Request: ErrRequest, TooLarge: ErrBadResponse},
+	}, body)
 }
 
 // normalize scales v to unit length in place; false if v is zero or has a
