@@ -1,7 +1,7 @@
 # Engram. `make run` starts a server on ./engram-data; `make test` runs the checks CI runs.
 GO ?= go
 
-.PHONY: run test build vet fmtcheck bench-locomo bench-ann bench-recall bench-ingest bench-extract reliability
+.PHONY: run test build vet fmtcheck bench-locomo bench-ann bench-recall bench-ingest bench-extract bench-traverse reliability
 
 run:
 	$(GO) run ./cmd/engram serve
@@ -34,7 +34,12 @@ bench-ingest: build
 bench-extract: build
 	./bin/engram bench extract
 
-# The reliability battery, full profile: 20 SIGKILL cycles, 60 s of load,
-# hostile input, isolation probes, canary scan (see docs/operations.md).
+bench-traverse: build
+	./bin/engram bench traverse
+
+# The reliability battery, full profile: 20 SIGKILL cycles, 60 s of load by
+# 32 clients (store, recall, search, forget, graph), hostile requests and
+# every Go fuzz target for 10 s each, isolation probes, canary scan
+# (see docs/operations.md; about 6 minutes).
 reliability: build
 	./bin/engram reliability --profile full
