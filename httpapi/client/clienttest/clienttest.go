@@ -17,6 +17,7 @@ import (
 	"github.com/engramhq/engram/memory/audit"
 	"github.com/engramhq/engram/memory/auth"
 	"github.com/engramhq/engram/memory/seal"
+	"github.com/engramhq/engram/memory/webhook"
 )
 
 // RootKey is the super_admin key of every test server.
@@ -28,6 +29,9 @@ type Server struct {
 	URL   string
 	Store *memory.Store
 	Keys  *auth.Manager
+	// Webhooks is the server's webhook service; nil unless
+	// Options.Webhooks was set.
+	Webhooks *webhook.Service
 	// OrgID is the default organization of the root key.
 	OrgID string
 
@@ -40,6 +44,10 @@ type Options struct {
 	RateLimit auth.Limit
 	// Wrap, when set, wraps the server's handler (to inject failures).
 	Wrap func(http.Handler) http.Handler
+	// Webhooks, when set, enables the webhook routes with a service opened
+	// with these options (&webhook.Options{} means its defaults). Nil
+	// means a server without webhooks: their routes answer 503.
+	Webhooks *webhook.Options
 }
 
 // Start starts a server that tb's cleanup stops.
@@ -93,21 +101,34 @@ func New(dir string, opts *Options) (*Server, error) {
 	if o.RateLimit.Rate == 0 {
 		o.RateLimit = auth.Limit{Rate: 10000, Burst: 10000}
 	}
-	srv, err := httpapi.New(httpapi.Options{Store: store, Keys: keys, Audit: alog, DefaultRateLimit: o.RateLimit})
+	closers := []func() error{keys.Close, store.Close}
+	var hooks *webhook.Service
+	if o.Webhooks != nil {
+		// Over the store's database and its "webhooks" subkey, as serve does.
+		if hooks, err = webhook.Open(store.DB(), store.SubKey("webhooks"), o.Webhooks); err != nil {
+			return fail(err, closers...)
+		}
+		closers = append([]func() error{hooks.Close}, closers...)
+	}
+	srv, err := httpapi.New(httpapi.Options{Store: store, Keys: keys, Audit: alog, Webhooks: hooks,
+		DefaultRateLimit: o.RateLimit})
 	if err != nil {
-		return fail(err, keys.Close, store.Close)
+		return fail(err, closers...)
 	}
 	var h http.Handler = srv.Handler()
 	if o.Wrap != nil {
 		h = o.Wrap(h)
 	}
 	hs := httptest.NewServer(h)
-	return &Server{URL: hs.URL, Store: store, Keys: keys, OrgID: root.OrganizationID, hs: hs}, nil
+	return &Server{URL: hs.URL, Store: store, Keys: keys, Webhooks: hooks, OrgID: root.OrganizationID, hs: hs}, nil
 }
 
 // Close stops the server and closes its store.
 func (s *Server) Close() {
 	s.hs.Close()
+	if s.Webhooks != nil {
+		s.Webhooks.Close()
+	}
 	s.Keys.Close()
 	s.Store.Close()
 }
