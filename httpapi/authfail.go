@@ -66,10 +66,7 @@ func (s *Server) tooManyFailures(addr string) error {
 		s.authGuard.blocked.Remove(addr)
 		return nil
 	}
-	s.metrics.rateLimited.Add(1)
-	e := apiErr(http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "too many failed authentications from this address")
-	e.retryAfter = max(1, int((wait+time.Second-1)/time.Second))
-	return e
+	return s.rateLimited("too many failed authentications from this address", wait)
 }
 
 // authFailed counts a failed authentication of addr; it returns the 429 to

@@ -53,10 +53,16 @@ func (s *Server) allow(c echo.Context, bucket string, limit auth.Limit) error {
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, res.Remaining)))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(res.ResetAt.Unix(), 10))
 	if !res.Allowed {
-		s.metrics.rateLimited.Add(1)
-		e := apiErr(http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "rate limit exceeded")
-		e.retryAfter = max(1, int((res.RetryAfter+time.Second-1)/time.Second))
-		return e
+		return s.rateLimited("rate limit exceeded", res.RetryAfter)
 	}
 	return nil
+}
+
+// rateLimited counts a refused request and returns its 429 with
+// Retry-After: wait rounded up to whole seconds, at least 1.
+func (s *Server) rateLimited(msg string, wait time.Duration) error {
+	s.metrics.rateLimited.Add(1)
+	e := apiErr(http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", msg)
+	e.retryAfter = max(1, int((wait+time.Second-1)/time.Second))
+	return e
 }

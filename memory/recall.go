@@ -113,19 +113,24 @@ func (in *RecallInput) validate() error {
 	default:
 		return invalid("fusion", "must be rrf or minmax")
 	}
-	if in.VectorWeight != nil && (*in.VectorWeight < 0 || *in.VectorWeight > 1) {
-		return invalid("vector_weight", "must be between 0 and 1")
-	}
-	if in.GraphWeight != nil && (*in.GraphWeight < 0 || *in.GraphWeight > 1) {
-		return invalid("graph_weight", "must be between 0 and 1")
-	}
-	if in.ContextWeight != nil && (*in.ContextWeight < 0 || *in.ContextWeight > 1) {
-		return invalid("context_weight", "must be between 0 and 1")
-	}
-	if in.SpeakerWeight != nil && (*in.SpeakerWeight < 0 || *in.SpeakerWeight > 1) {
-		return invalid("speaker_weight", "must be between 0 and 1")
+	for _, w := range []struct {
+		field string
+		v     *float64
+	}{{"vector_weight", in.VectorWeight}, {"graph_weight", in.GraphWeight},
+		{"context_weight", in.ContextWeight}, {"speaker_weight", in.SpeakerWeight}} {
+		if w.v != nil && (*w.v < 0 || *w.v > 1) {
+			return invalid(w.field, "must be between 0 and 1")
+		}
 	}
 	return nil
+}
+
+// weightOr is the request's weight w, or def when the request has none.
+func weightOr(w *float64, def float64) float64 {
+	if w != nil {
+		return *w
+	}
+	return def
 }
 
 // Recall ranks the namespace's memories for a query: vector and BM25
@@ -197,10 +202,7 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 			graphList = append(graphList, recall.Candidate{ID: c.key, Score: c.score})
 		}
 	}
-	gw := DefaultGraphWeight
-	if in.GraphWeight != nil {
-		gw = *in.GraphWeight
-	}
+	gw := weightOr(in.GraphWeight, DefaultGraphWeight)
 	fuseGraph := graphList
 	if gw == 0 || len(graphList) == 0 {
 		gw, fuseGraph = 0, nil
@@ -218,10 +220,7 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 			fused[k] /= float64(lists) / (rrfK + 1)
 		}
 	} else {
-		w := DefaultVectorWeight
-		if in.VectorWeight != nil {
-			w = *in.VectorWeight
-		}
+		w := weightOr(in.VectorWeight, DefaultVectorWeight)
 		switch {
 		case len(vecList) == 0:
 			w = 0
@@ -237,22 +236,14 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 	}
 	textScore := recall.Normalize(textList)
 
-	cw := DefaultContextWeight
-	if in.ContextWeight != nil {
-		cw = *in.ContextWeight
-	}
 	policy := e.policy()
 	e.mu.RLock()
 	var answers map[uint64]uint64
-	if cw > 0 {
+	if cw := weightOr(in.ContextWeight, DefaultContextWeight); cw > 0 {
 		answers = e.lendToRepliesLocked(fused, cw, keep)
 	}
-	sw := DefaultSpeakerWeight
-	if in.SpeakerWeight != nil {
-		sw = *in.SpeakerWeight
-	}
 	var spoken map[uint64]bool
-	if sw > 0 {
+	if sw := weightOr(in.SpeakerWeight, DefaultSpeakerWeight); sw > 0 {
 		spoken = e.raiseSpeakersLocked(fused, in.Query, sw)
 	}
 	items := make([]RecallItem, 0, len(fused))
@@ -343,7 +334,9 @@ func (e *Engine) filterFunc(in *RecallInput, now time.Time) (keep func(uint64) b
 	}, restrictive
 }
 
-func explain(it *RecallItem, routing, reply string) string {
+// explain writes the reason of an item; conversation names what the
+// conversation order and speakers added (empty when nothing).
+func explain(it *RecallItem, routing, conversation string) string {
 	var parts []string
 	if routing != "bm25" {
 		parts = append(parts, fmt.Sprintf("meaning similarity %.2f", it.VectorScore))
@@ -351,8 +344,8 @@ func explain(it *RecallItem, routing, reply string) string {
 	if it.GraphScore > 0 {
 		parts = append(parts, fmt.Sprintf("names a queried entity %.2f", it.GraphScore))
 	}
-	if reply != "" {
-		parts = append(parts, reply)
+	if conversation != "" {
+		parts = append(parts, conversation)
 	}
 	if routing != "vector" {
 		if it.TextScore > 0 {

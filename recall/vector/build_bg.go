@@ -98,32 +98,28 @@ func (ix *Index) buildInBackground(ids []uint64, vecs []float32, hook func(), do
 	// Catch up without the lock while the writes made meanwhile are many
 	// (nx is private; the logged entries never change once appended), then
 	// replay the rest and install under the lock.
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	applied := 0
-	for round := 0; ; round++ {
-		ix.mu.Lock()
+	for round := 0; len(ix.bg.log)-applied > catchUpLocked && round < maxCatchUpRounds; round++ {
 		rest := ix.bg.log[applied:]
-		if len(rest) <= catchUpLocked || round == maxCatchUpRounds {
-			defer ix.mu.Unlock()
-			if err := replay(nx, rest); err != nil {
-				// Only an index of 2^32 slots refuses; keep the old structure.
-				ix.bg.running, ix.bg.log = false, nil
-				return
-			}
-			ix.vecs, ix.ids, ix.dead, ix.slots, ix.ndead, ix.g = nx.vecs, nx.ids, nx.dead, nx.slots, nx.ndead, nx.g
-			ix.bg.running, ix.bg.log = false, nil
-			// The replayed deletes may already call for the next rebuild.
-			ix.maybeRebuild()
-			return
-		}
 		ix.mu.Unlock()
-		if err := replay(nx, rest); err != nil {
-			ix.mu.Lock()
+		err := replay(nx, rest)
+		ix.mu.Lock()
+		if err != nil {
 			ix.bg.running, ix.bg.log = false, nil
-			ix.mu.Unlock()
-			return
+			return // only an index of 2^32 slots refuses: the old structure stays
 		}
 		applied += len(rest)
 	}
+	err := replay(nx, ix.bg.log[applied:])
+	ix.bg.running, ix.bg.log = false, nil
+	if err != nil {
+		return
+	}
+	ix.vecs, ix.ids, ix.dead, ix.slots, ix.ndead, ix.g = nx.vecs, nx.ids, nx.dead, nx.slots, nx.ndead, nx.g
+	// The replayed deletes may already call for the next rebuild.
+	ix.maybeRebuild()
 }
 
 // Catch-up bounds: the writes left for the final replay under the lock,
