@@ -48,7 +48,8 @@ type Engine struct {
 	sealer   *seal.Sealer
 	mems     map[uint64]*record
 	byPub    map[string]uint64
-	order    streams // conversation order of mems (order.go)
+	order    streams  // conversation order of mems (order.go)
+	speakers speakers // speaker-label words of mems (speaker.go)
 	sessions map[string]*sessionRecord
 	dirty    map[uint64]struct{}
 	vec      *vector.Index
@@ -228,6 +229,7 @@ func (e *Engine) load(ctx context.Context) error {
 	e.mu.Lock()
 	e.sealer, e.mems, e.byPub, e.sessions, e.vec, e.text, e.kg = sealer, mems, byPub, sessions, vec, ti, g
 	e.order = buildOrder(mems)
+	e.speakers = buildSpeakers(mems)
 	e.dirty = map[uint64]struct{}{}
 	e.mu.Unlock()
 	if err := e.catchUpText(ctx); err != nil {

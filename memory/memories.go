@@ -158,7 +158,7 @@ func (e *Engine) mutate(ctx context.Context, ids []string, fn func(*record)) (in
 	}
 	e.mu.Lock()
 	for _, r := range recs {
-		e.reorderLocked(e.mems[r.Key], r)
+		e.relinkLocked(e.mems[r.Key], r)
 		e.mems[r.Key] = r
 	}
 	e.mu.Unlock()
@@ -338,7 +338,7 @@ func (e *Engine) deleteLocked(ctx context.Context, victims []*record) error {
 			e.kg.removeLink(l.ID)
 		}
 		for i, r := range chunk {
-			e.reorderLocked(e.mems[r.Key], nil)
+			e.relinkLocked(e.mems[r.Key], nil)
 			delete(e.mems, r.Key)
 			delete(e.byPub, r.ID)
 			delete(e.dirty, r.Key)

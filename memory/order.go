@@ -52,10 +52,17 @@ func (s streams) position(mems map[uint64]*record, r *record) (keys []uint64, i 
 	return keys, i, found && keys[i] == r.Key
 }
 
-// reorderLocked moves a memory in the order: old is its record before the
-// write (nil for a new memory), r after (nil when forgotten). Call it with
-// e.mu held for writing, before e.mems is updated, so that the stream still
-// resolves old through e.mems.
+// relinkLocked updates what the engine derives from its memories in memory,
+// the conversation order and the speaker labels, for a write: old is the
+// memory's record before the write (nil for a new memory), r after (nil
+// when forgotten). Call it with e.mu held for writing, before e.mems is
+// updated, so that the stream still resolves old through e.mems.
+func (e *Engine) relinkLocked(old, r *record) {
+	e.reorderLocked(old, r)
+	e.speakers.replace(old, r)
+}
+
+// reorderLocked moves a memory in the order (see relinkLocked).
 func (e *Engine) reorderLocked(old, r *record) {
 	if old != nil {
 		if keys, i, ok := e.order.position(e.mems, old); ok {

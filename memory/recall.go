@@ -41,7 +41,8 @@ type RecallInput struct {
 	// DefaultContextWeight; order.go).
 	ContextWeight *float64
 	// SpeakerWeight raises memories whose speaker label ("Name: ...") the
-	// query names (0..1, default DefaultSpeakerWeight; speaker.go).
+	// query names (0..1, default DefaultSpeakerWeight; speaker.go). When it
+	// is above 0 the vector search embeds the query without those names.
 	SpeakerWeight *float64
 	Explain       bool
 	// Reinforce records the access (recall does, search does not).
@@ -162,7 +163,13 @@ func (e *Engine) Recall(ctx context.Context, in RecallInput) ([]RecallItem, int,
 
 	var vecList, textList []recall.Candidate
 	if routing != "bm25" {
-		q, err := e.embed(ctx, []string{in.Query})
+		vq := in.Query
+		if weightOr(in.SpeakerWeight, DefaultSpeakerWeight) > 0 {
+			e.mu.RLock()
+			vq = e.withoutSpeakersLocked(vq) // speaker.go
+			e.mu.RUnlock()
+		}
+		q, err := e.embed(ctx, []string{vq})
 		if err != nil {
 			return nil, 0, err
 		}

@@ -13,6 +13,18 @@ import (
 // Melanie!"), which match the name just as well. Recall raises the
 // relevance of a memory whose speaker label is named in the query by
 // RecallInput.SpeakerWeight (raiseSpeakersLocked).
+//
+// For the same reason the vector search embeds the query without the
+// speakers it names (withoutSpeakersLocked): a speaker's name is in half the
+// memories of a two-person conversation, yet a word-vector embedding gives
+// a rare word like a name a large share of the query's vector, so "What did
+// Melanie paint?" would find lines that mention Melanie rather than lines
+// about painting. The name is matched by the speaker weight and by BM25
+// (where it stays in the query); the vector looks for the rest. On the
+// LoCoMo development conversations this raised vector-only recall@10 from
+// 0.53 to 0.62 and hybrid from 0.748 to 0.762; dropping the name from the
+// BM25 query too lowered hybrid (0.746), as did leaving the labels out of
+// the memories' own vectors.
 
 // maxLabelWords bounds a speaker label: "Melanie", "Dr Ada Moreau".
 const maxLabelWords = 3
@@ -43,6 +55,73 @@ func speakerLabel(content string) []string {
 		out = append(out, strings.ToLower(strings.TrimRight(w, ".")))
 	}
 	return out
+}
+
+// speakers counts, for each word of a speaker label (three letters or
+// more, lowercased), the memories whose label has it.
+type speakers map[string]int
+
+// buildSpeakers counts the labels of mems (at open).
+func buildSpeakers(mems map[uint64]*record) speakers {
+	s := speakers{}
+	for _, r := range mems {
+		s.replace(nil, r)
+	}
+	return s
+}
+
+// replace moves the counts from old's label to r's; either may be nil.
+func (s speakers) replace(old, r *record) {
+	if old != nil {
+		for _, w := range labelWords(old.Content) {
+			if s[w]--; s[w] <= 0 {
+				delete(s, w)
+			}
+		}
+	}
+	if r != nil {
+		for _, w := range labelWords(r.Content) {
+			s[w]++
+		}
+	}
+}
+
+// labelWords is the words of content's speaker label that name the
+// speaker: three letters or more (namesSpeaker ignores the others).
+func labelWords(content string) []string {
+	label := speakerLabel(content)
+	out := label[:0:0]
+	for _, w := range label {
+		if utf8.RuneCountInString(w) >= 3 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// withoutSpeakersLocked returns the query with the words that name a
+// speaker of the namespace left out ("What did Melanie's kids paint?" ->
+// "What did kids paint?"), or the query itself when it names none or is
+// only names. Call it with e.mu held.
+func (e *Engine) withoutSpeakersLocked(query string) string {
+	if len(e.speakers) == 0 {
+		return query
+	}
+	fields := strings.Fields(query)
+	kept := fields[:0:0]
+	for _, f := range fields {
+		named := false
+		for w := range queryWords(f) {
+			named = named || e.speakers[w] > 0
+		}
+		if !named {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == len(fields) || len(kept) == 0 {
+		return query
+	}
+	return strings.Join(kept, " ")
 }
 
 // queryWords returns the set of the query's lowercased words, possessives

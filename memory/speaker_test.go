@@ -100,3 +100,121 @@ func TestRecallRaisesTheNamedSpeaker(t *testing.T) {
 		t.Fatalf("speaker_weight -0.1: err = %v, want a speaker_weight error", err)
 	}
 }
+
+// TestWithoutSpeakers: the vector query leaves out the words that name a
+// speaker of the namespace, and the speaker set follows writes, updates and
+// forgets.
+func TestWithoutSpeakers(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []StoreInput
+	for _, c := range []string{
+		"Melanie: I painted the lake.",
+		"Dr Ada Moreau: The results are in.",
+		"Caroline: Hi!",
+		"no label here, Bob",
+	} {
+		in = append(in, StoreInput{AgentID: "chat", Content: c})
+	}
+	ms, _, err := e.StoreBatch(ctx, in, "memories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strip := func(q string) string {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		return e.withoutSpeakersLocked(q)
+	}
+	for q, want := range map[string]string{
+		"What did Melanie's kids paint?":     "What did kids paint?",
+		"What did Ada Moreau say to Dr Lee?": "What did say to Dr Lee?", // "Dr" is too short to be counted
+		"Did Bob call Caroline?":             "Did Bob call",            // Bob is named in content, not a speaker
+		"Melanie?":                           "Melanie?",                // only names: kept whole
+		"What did she paint?":                "What did she paint?",
+	} {
+		if got := strip(q); got != want {
+			t.Errorf("withoutSpeakers(%q) = %q, want %q", q, got, want)
+		}
+	}
+	// Caroline's only line becomes unlabelled, Melanie's is forgotten:
+	// neither is a speaker any more; reopening rebuilds the same set.
+	if _, err := e.Update(ctx, ms[2].ID, UpdateInput{Content: ptr("hi again")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Forget(ctx, Filter{IDs: []string{ms[0].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, q := range []string{"Did Melanie paint?", "Did Caroline call?"} {
+			if got := strip(q); got != q {
+				t.Errorf("%s: withoutSpeakers(%q) = %q, want it unchanged", when, q, got)
+			}
+		}
+		if got := strip("What did Ada say?"); got != "What did say?" {
+			t.Errorf("%s: Ada should still be a speaker, got %q", when, got)
+		}
+	}
+	check("after update and forget")
+	e.mu.RLock()
+	rebuilt := buildSpeakers(e.mems)
+	e.mu.RUnlock()
+	if len(rebuilt) != len(e.speakers) {
+		t.Fatalf("maintained speakers %v, rebuilt %v", e.speakers, rebuilt)
+	}
+	for w, n := range rebuilt {
+		if e.speakers[w] != n {
+			t.Fatalf("maintained speakers %v, rebuilt %v", e.speakers, rebuilt)
+		}
+	}
+}
+
+// TestVectorRecallLeavesSpeakersOut: a line that is only names is close to
+// "What did Melanie paint?" in a word-vector embedding because of the name;
+// with the speaker left out of the vector query, the line about painting
+// has the better vector score, and speaker_weight 0 keeps the old query.
+func TestVectorRecallLeavesSpeakersOut(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []StoreInput
+	for _, c := range []string{
+		"Caroline: Melanie! Hi Melanie, Melanie!",
+		"Melanie: I painted a watercolor picture of the lake.",
+		"Caroline: Work was busy all week.",
+	} {
+		in = append(in, StoreInput{AgentID: "chat", Content: c})
+	}
+	ms, _, err := e.StoreBatch(ctx, in, "memories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecScores := func(w *float64) map[string]float64 {
+		items, _, err := e.Recall(ctx, RecallInput{Query: "What did Melanie paint?", TopK: 3, Routing: "vector", SpeakerWeight: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, it := range items {
+			out[it.Memory.ID] = it.VectorScore
+		}
+		return out
+	}
+	on, off := vecScores(nil), vecScores(ptr(0.0))
+	names, painting := ms[0].ID, ms[1].ID
+	if on[painting] <= on[names] {
+		t.Fatalf("speaker left out: painting line %.3f should beat the names-only line %.3f", on[painting], on[names])
+	}
+	if off[names] <= on[names] {
+		t.Fatalf("speaker_weight 0 keeps the name in the vector query: names-only line %.3f, want above %.3f", off[names], on[names])
+	}
+}

@@ -435,7 +435,7 @@ func (e *Engine) writeTxn(ctx context.Context, recs []*record, vecs [][]float32)
 	e.mu.Lock()
 	e.applyGraphLocked(gd, recs, replaced)
 	for i, r := range recs {
-		e.reorderLocked(e.mems[r.Key], r)
+		e.relinkLocked(e.mems[r.Key], r)
 		e.mems[r.Key] = r
 		e.byPub[r.ID] = r.Key
 		ops[i] = text.Op{ID: docID(r.Key), Text: r.Content}
