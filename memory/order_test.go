@@ -234,3 +234,60 @@ func TestMemoryWalkSkipsForgottenNeighbours(t *testing.T) {
 		t.Fatalf("graph of the remaining memory: %v, %v", nodes, err)
 	}
 }
+
+// TestRecallLendsToNeighbours: a line is often understood only with the one
+// before it. The line that names the opening night lends part of its
+// relevance to the candidate beside it, which then passes a line that
+// matches more words but sits elsewhere; a memory that is not a candidate
+// is not brought in.
+func TestRecallLendsToNeighbours(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), nil)
+	defer s.Close()
+	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turns := []string{
+		"Jon: The official opening night of my dance studio is tomorrow.",
+		"Jon: I feel so excited, it has been a wild ride.",
+		"Gina: Break a leg, Jon!",
+		"Gina: Sleep well Jon, see you at the gym after work tomorrow.",
+		"Gina: I feel sleepy every night after my long shifts at the busy hospital downtown.",
+	}
+	var in []StoreInput
+	for _, c := range turns {
+		in = append(in, StoreInput{AgentID: "chat", Content: c})
+	}
+	ms, _, err := e.StoreBatch(ctx, in, "memories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opening, feeling, other := ms[0].ID, ms[1].ID, ms[4].ID
+	ranks := func(w *float64) (map[string]int, map[string]RecallItem) {
+		items, _, err := e.Recall(ctx, RecallInput{Query: "How did Jon feel about the opening night?", TopK: 5, Routing: "bm25",
+			ContextWeight: w, SpeakerWeight: ptr(0.0), Explain: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rank, byID := map[string]int{}, map[string]RecallItem{}
+		for i, it := range items {
+			rank[it.Memory.ID], byID[it.Memory.ID] = i+1, it
+		}
+		return rank, byID
+	}
+	offRank, _ := ranks(ptr(0.0))
+	onRank, on := ranks(nil)
+	if offRank[opening] != 1 || offRank[other] == 0 || offRank[feeling] <= offRank[other] {
+		t.Fatalf("without the context weight the other line should lead the feeling: %v", offRank)
+	}
+	if onRank[opening] != 1 || onRank[feeling] != 2 {
+		t.Fatalf("with the default context weight the feeling should follow the opening night: %v", onRank)
+	}
+	if want := "beside the matching memory " + opening; !strings.Contains(on[feeling].Explanation, want) {
+		t.Fatalf("explanation %q, want %q", on[feeling].Explanation, want)
+	}
+	if len(onRank) != len(offRank) {
+		t.Fatalf("lending brought in memories that were not candidates: %v, without %v", onRank, offRank)
+	}
+}
