@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -44,6 +45,21 @@ type locomoFigures struct {
 	// LatencyRuns are p50/p95 per run (--runs); the figures are medians.
 	P50Runs []float64 `json:"p50_ms_runs"`
 	P95Runs []float64 `json:"p95_ms_runs"`
+	// perQuestion is each question's recall@k (the --k), in question order.
+	perQuestion []float64
+}
+
+// locomoMargin is hybrid minus BM25 at the headline k, question by
+// question: the mean difference, its 95% confidence interval by a paired
+// bootstrap over the questions, and how many questions each mode answered
+// better.
+type locomoMargin struct {
+	K      int     `json:"k"`
+	Diff   float64 `json:"diff"`
+	CILow  float64 `json:"ci95_low"`
+	CIHigh float64 `json:"ci95_high"`
+	Better int     `json:"hybrid_better"`
+	Worse  int     `json:"hybrid_worse"`
 }
 
 type locomoCategory struct {
@@ -67,6 +83,7 @@ type locomoResult struct {
 	DefaultFusion  string          `json:"default_fusion"`
 	DefaultWeight  float64         `json:"default_vector_weight"`
 	Configurations []locomoFigures `json:"configurations"`
+	Margin         *locomoMargin   `json:"hybrid_minus_bm25,omitempty"`
 	LoadAvg        string          `json:"loadavg"`
 	Summary        string          `json:"summary"`
 }
@@ -260,6 +277,9 @@ func benchLocomo(ctx context.Context, convs []*locomoConv, configs []locomoConfi
 		figs[ci] = f
 	}
 	res.Configurations = figs
+	if hyb, bm := headlineModes(figs); hyb != nil && bm != nil {
+		res.Margin = pairedMargin(hyb.perQuestion, bm.perQuestion, k)
+	}
 	res.LoadAvg = loadAvg()
 	res.Summary = locomoSummary(res)
 	return res, nil
@@ -320,6 +340,7 @@ func evalLocomoConfig(ctx context.Context, convs []*locomoConv, engines []*memor
 					catSums[q.Category][kk] += r
 					if kk == headline {
 						convSum += r
+						f.perQuestion = append(f.perQuestion, r)
 					}
 				}
 				f.Questions++
@@ -347,13 +368,10 @@ func evalLocomoConfig(ctx context.Context, convs []*locomoConv, engines []*memor
 	return f, nil
 }
 
-func locomoSummary(r *locomoResult) string {
-	key := strconv.Itoa(r.K)
-	var parts []string
-	var hyb, bm *locomoFigures
-	for i := range r.Configurations {
-		c := &r.Configurations[i]
-		parts = append(parts, fmt.Sprintf("%s=%.3f", c.Config.Label, c.Recall[key]))
+// headlineModes finds the default hybrid configuration and the BM25 one.
+func headlineModes(figs []locomoFigures) (hyb, bm *locomoFigures) {
+	for i := range figs {
+		c := &figs[i]
 		if hyb == nil && c.Config.Routing == "hybrid" && !c.Config.Flat {
 			hyb = c
 		}
@@ -361,6 +379,51 @@ func locomoSummary(r *locomoResult) string {
 			bm = c
 		}
 	}
+	return hyb, bm
+}
+
+// pairedMargin compares two modes' per-question recalls (same questions,
+// same order): the mean difference a-b and its 95% interval from 10,000
+// bootstrap resamples of the questions (fixed seed, so a run repeats).
+func pairedMargin(a, b []float64, k int) *locomoMargin {
+	if len(a) != len(b) || len(a) == 0 {
+		return nil
+	}
+	d := make([]float64, len(a))
+	m := &locomoMargin{K: k}
+	for i := range a {
+		d[i] = a[i] - b[i]
+		m.Diff += d[i]
+		switch {
+		case d[i] > 0:
+			m.Better++
+		case d[i] < 0:
+			m.Worse++
+		}
+	}
+	m.Diff /= float64(len(d))
+	const resamples = 10_000
+	rng := rand.New(rand.NewPCG(20261123, 5))
+	means := make([]float64, resamples)
+	for r := range means {
+		sum := 0.0
+		for range d {
+			sum += d[rng.IntN(len(d))]
+		}
+		means[r] = sum / float64(len(d))
+	}
+	sort.Float64s(means)
+	m.CILow, m.CIHigh = means[resamples*25/1000], means[resamples*975/1000-1]
+	return m
+}
+
+func locomoSummary(r *locomoResult) string {
+	key := strconv.Itoa(r.K)
+	var parts []string
+	for _, c := range r.Configurations {
+		parts = append(parts, fmt.Sprintf("%s=%.3f", c.Config.Label, c.Recall[key]))
+	}
+	hyb, bm := headlineModes(r.Configurations)
 	s := fmt.Sprintf("locomo recall@%d %s (conversations=%d questions=%d)", r.K, strings.Join(parts, " "), r.Conversations, r.Questions)
 	if hyb != nil && r.K == 10 {
 		met := "met"
@@ -371,6 +434,10 @@ func locomoSummary(r *locomoResult) string {
 		if bm != nil {
 			s += fmt.Sprintf(", hybrid-bm25=%+.3f", hyb.Recall[key]-bm.Recall[key])
 		}
+	}
+	if m := r.Margin; m != nil {
+		s += fmt.Sprintf(" (hybrid-bm25 recall@%d 95%% CI %+.3f..%+.3f, paired bootstrap; hybrid better on %d questions, worse on %d)",
+			m.K, m.CILow, m.CIHigh, m.Better, m.Worse)
 	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -240,7 +241,8 @@ func TestBenchLocomoCommand(t *testing.T) {
 	if !slices.Equal(labels, want) {
 		t.Fatalf("configurations = %q, want %q", labels, want)
 	}
-	if res.Conversations != 1 || res.K != 10 || !strings.Contains(res.Summary, "target hybrid recall@10>=0.75") {
+	if res.Conversations != 1 || res.K != 10 || !strings.Contains(res.Summary, "target hybrid recall@10>=0.75") ||
+		res.Margin == nil || res.Margin.K != 10 || !strings.Contains(res.Summary, "95% CI") {
 		t.Fatalf("result = %+v", res)
 	}
 
@@ -253,5 +255,30 @@ func TestBenchLocomoCommand(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"bench", "locomo", "--data", "x", "--modes", "graph"}, &stdout, &stderr); code != 1 {
 		t.Fatalf("bad mode: exit %d, want 1", code)
+	}
+}
+
+// TestPairedMargin: the margin is the mean per-question difference, its
+// bootstrap interval holds it and narrows to a point when every question
+// moves alike, and the win/loss counts are exact.
+func TestPairedMargin(t *testing.T) {
+	a := []float64{1, 1, 1, 0.5, 0, 1, 0, 1}
+	b := []float64{0, 1, 0, 0.5, 1, 0, 0, 0}
+	m := pairedMargin(a, b, 10)
+	if m == nil || m.K != 10 || m.Better != 4 || m.Worse != 1 || math.Abs(m.Diff-3.0/8) > 1e-12 {
+		t.Fatalf("margin = %+v, want diff 0.375, 4 better, 1 worse", m)
+	}
+	if !(m.CILow < m.Diff && m.Diff < m.CIHigh) || m.CILow < -1 || m.CIHigh > 1 {
+		t.Fatalf("interval %.3f..%.3f does not hold the difference %.3f", m.CILow, m.CIHigh, m.Diff)
+	}
+	if again := pairedMargin(a, b, 10); *again != *m {
+		t.Fatalf("not repeatable: %+v then %+v", m, again)
+	}
+	same := pairedMargin([]float64{0.5, 1, 0}, []float64{0.25, 0.75, -0.25}, 5)
+	if same.CILow != 0.25 || same.CIHigh != 0.25 || same.Worse != 0 {
+		t.Fatalf("every question +0.25: %+v", same)
+	}
+	if pairedMargin(a, b[:3], 10) != nil || pairedMargin(nil, nil, 10) != nil {
+		t.Fatal("mismatched or empty inputs should give no margin")
 	}
 }
