@@ -46,15 +46,18 @@
 //
 // # Recall path
 //
-// Engine.Recall (recall.go) embeds the query with no lock held, searches
-// the vector index under e.mu.RLock (the request filter, when there is one,
-// runs inside the search and reads e.mems without locking), searches the
-// text index, adds graph candidates in hybrid routing (memories mentioning
-// entities named in the query), fuses the lists (weighted or RRF), lends
-// part of each matching question's relevance to the memory that follows it
-// in its conversation stream (order.go; Engine.order keeps every stream
-// sorted under e.mu), weights them by decay retention under the namespace
-// policy, and records the accesses in memory;
+// Engine.Recall (recall.go) embeds the query with no lock held (without
+// the speakers it names: speaker.go; Engine.speakers counts the speaker
+// labels under e.mu), searches the vector index under e.mu.RLock (the
+// request filter, when there is one, runs inside the search and reads
+// e.mems without locking), searches the text index, adds graph candidates
+// in hybrid routing (memories mentioning entities named in the query),
+// fuses the lists (weighted or RRF), lends part of each matching
+// question's relevance to the memory that follows it and a smaller part of
+// every candidate's to the candidates beside it in its conversation stream
+// (order.go; Engine.order keeps every stream sorted under e.mu), raises the
+// memories spoken by someone the query names, weights them by decay
+// retention under the namespace policy, and records the accesses in memory;
 // the sweep goroutine flushes them to storage. Engine.Traverse walks the
 // entity graph with graph.Traverse, reading adjacency under e.mu.RLock per
 // node.
