@@ -119,6 +119,7 @@
 // graph builds (at 20,000 vectors, at a namespace's load, and rebuilds
 // after many deletes) run in one background goroutine per index that
 // holds no lock while it builds and ends by installing the graph under the
-// index lock. Close does not wait for it: a build outliving its engine
-// installs into an index nobody reads and exits (Engine.WaitIndexes waits).
+// index lock. Closing the engine (Store.Close, eviction) closes the index,
+// and a build under way gives up at its next node without installing
+// anything; Close does not wait for that (Engine.WaitIndexes waits).
 package memory

@@ -341,6 +341,9 @@ func (e *Engine) close(ctx context.Context) error {
 		err = errors.Join(err, e.text.Close())
 		e.text = nil
 	}
+	if e.vec != nil {
+		e.vec.Close() // stops a background HNSW build
+	}
 	return err
 }
 

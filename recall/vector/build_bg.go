@@ -58,7 +58,7 @@ func (ix *Index) graphDue() {
 // startBuild copies the live vectors and builds a new graph from them in a
 // goroutine, unless a build already runs. The caller holds the write lock.
 func (ix *Index) startBuild() {
-	if ix.bg.running {
+	if ix.bg.running || ix.closed.Load() {
 		return
 	}
 	n := len(ix.slots)
@@ -90,7 +90,15 @@ func (ix *Index) buildInBackground(ids []uint64, vecs []float32, hook func(), do
 		nx.slots[id] = uint32(s)
 	}
 	nx.g = newGraph(nx.opts)
+	nx.g.stop = ix.closed.Load
 	nx.g.build(nx, 0, len(ids))
+	nx.g.stop = nil
+	if ix.closed.Load() {
+		ix.mu.Lock()
+		ix.bg.running, ix.bg.log = false, nil
+		ix.mu.Unlock()
+		return
+	}
 	// While the log is replayed onto nx, nx must not start a build of its
 	// own: its bg is marked running and never started.
 	nx.bg.running = true
@@ -154,6 +162,13 @@ func replay(nx *Index, log []loggedWrite) error {
 	}
 	return flush()
 }
+
+// Close stops a background build: it gives up at its next node and
+// installs nothing, and no new build starts, so an index dropped while its
+// graph builds (a namespace closed or evicted) does not go on using the
+// cores. The index still answers from the structure it has; Close does not
+// wait for the builder (WaitBuild does).
+func (ix *Index) Close() { ix.closed.Store(true) }
 
 // WaitBuild waits until no background build is running, and reports
 // whether the index then searches a graph.

@@ -171,3 +171,43 @@ func TestBackgroundRebuildCompacts(t *testing.T) {
 	}
 	checkAgainstBrute(t, Cosine, want, q, hits, bruteTopK(Cosine, want, q, 10, nil))
 }
+
+// TestCloseStopsABackgroundBuild: a build under way when the index is
+// closed gives up and installs nothing (the index keeps answering from its
+// exact scan), and no new build starts after Close.
+func TestCloseStopsABackgroundBuild(t *testing.T) {
+	rng, _ := newTestRand(t)
+	const dim, n = 16, 3000
+	ix, err := New(Options{Dim: dim, Metric: Cosine, HNSWThreshold: 500, BackgroundBuild: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := parkedBuild(ix)
+	vs := randVecs(rng, n, dim)
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = uint64(i + 1)
+	}
+	if err := ix.UpsertBatch(ids, vs); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	ix.Close()
+	release()
+	if ix.WaitBuild() {
+		t.Fatal("a build of a closed index was installed")
+	}
+	hits, err := ix.Search(vs[7], 1, nil)
+	if err != nil || len(hits) != 1 || hits[0].ID != 8 {
+		t.Fatalf("search after Close: %v, %v", hits, err)
+	}
+	if err := ix.Upsert(uint64(n+1), randVecs(rng, 1, dim)[0]); err != nil {
+		t.Fatal(err)
+	}
+	ix.mu.RLock()
+	running := ix.bg.running
+	ix.mu.RUnlock()
+	if running || ix.WaitBuild() {
+		t.Fatal("a build started after Close")
+	}
+}

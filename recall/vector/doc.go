@@ -57,7 +57,8 @@
 // run in a goroutine over a copy of the live vectors while the index keeps
 // answering from its current structure and logging writes, which are
 // replayed onto the new graph before it is installed under the write lock
-// (build_bg.go); WaitBuild waits for it.
+// (build_bg.go); WaitBuild waits for it, and Close stops it (a closed
+// index installs nothing and starts no build).
 //
 // Int8 scalar quantization for traversal was measured and not kept: on this
 // machine a 100-dim float32 dot product through vek32 takes 25 ns, the

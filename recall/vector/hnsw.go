@@ -29,6 +29,11 @@ type graph struct {
 	ml    float64 // level multiplier, 1/ln(M)
 	rng   *rand.Rand
 
+	// stop, when set, is polled between insertions by build, which
+	// returns early once it reports true (the graph is then incomplete
+	// and must be thrown away).
+	stop func() bool
+
 	levels []uint8    // node -> top layer
 	l0     []uint32   // layer 0: node s owns m0+1 words at s*(m0+1): count, then neighbours
 	upper  [][]uint32 // node -> layers 1..levels[s], m+1 words each (count, neighbours)

@@ -50,7 +50,7 @@ func (g *graph) build(ix *Index, from, n int) {
 	from++
 	workers := runtime.GOMAXPROCS(0)
 	if n-from < parallelBuildMin || workers < 2 {
-		for s := from; s < n; s++ {
+		for s := from; s < n && !g.stopped(); s++ {
 			g.insert(ix, uint32(s), sc)
 		}
 		g.pool.Put(sc)
@@ -69,7 +69,7 @@ func (g *graph) build(ix *Index, from, n int) {
 			defer g.pool.Put(sc)
 			for {
 				s := next.Add(1) - 1
-				if s >= int64(n) {
+				if s >= int64(n) || g.stopped() {
 					return
 				}
 				g.insert(ix, uint32(s), sc)
@@ -79,6 +79,9 @@ func (g *graph) build(ix *Index, from, n int) {
 	wg.Wait()
 	g.locks = nil
 }
+
+// stopped reports whether the build was asked to stop (graph.stop).
+func (g *graph) stopped() bool { return g.stop != nil && g.stop() }
 
 // insert links node s (already grown) into every layer up to its level.
 func (g *graph) insert(ix *Index, s uint32, sc *scratch) {

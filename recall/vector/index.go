@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Hit is one search result. Score is a similarity, higher is better: cosine
@@ -29,6 +30,9 @@ type Index struct {
 	g     *graph            // HNSW graph over all slots; nil while exact
 
 	bg bgBuild // the background build, if one runs (build_bg.go)
+	// closed is set by Close: a background build stops at its next node
+	// and installs nothing.
+	closed atomic.Bool
 }
 
 // New returns an empty index.
