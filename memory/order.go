@@ -157,10 +157,11 @@ func asksQuestion(content string) bool {
 // 0.1–0.3 in either or both directions; 0.5/3 both ways gave 0.774.
 const neighbourShare = 1.0 / 3
 
-// lent is why a memory's relevance was raised: the memory that lent the
-// largest part, and whether that one asks a question it answers.
+// lent is one lend of relevance: from which memory, how much, and whether
+// the lender asks a question the raised memory answers.
 type lent struct {
 	from     uint64
+	amount   float64
 	question bool
 }
 
@@ -178,9 +179,8 @@ func (e *Engine) lendContextLocked(fused map[uint64]float64, w float64, keep fun
 	// The lends are computed before any is applied, so a memory passes on
 	// only its own relevance, never what it was lent.
 	type lend struct {
-		to     uint64
-		amount float64
-		why    lent
+		to uint64
+		lent
 	}
 	var lends []lend
 	for k, rel := range fused {
@@ -194,23 +194,22 @@ func (e *Engine) lendContextLocked(fused map[uint64]float64, w float64, keep fun
 				continue
 			}
 			if _, candidate := fused[n.Key]; candidate {
-				lends = append(lends, lend{n.Key, w * neighbourShare * rel, lent{from: k}})
+				lends = append(lends, lend{n.Key, lent{from: k, amount: w * neighbourShare * rel}})
 			}
 		}
 		if next != nil && keep(next.Key) && asksQuestion(r.Content) {
-			lends = append(lends, lend{next.Key, w * rel, lent{from: k, question: true}})
+			lends = append(lends, lend{next.Key, lent{from: k, amount: w * rel, question: true}})
 		}
 	}
 	if len(lends) == 0 {
 		return nil
 	}
-	why := make(map[uint64]lent, len(lends))
-	largest := make(map[uint64]float64, len(lends))
+	largest := make(map[uint64]lent, len(lends))
 	for _, l := range lends {
 		fused[l.to] = 1 - (1-fused[l.to])*(1-l.amount)
-		if l.amount > largest[l.to] {
-			largest[l.to], why[l.to] = l.amount, l.why
+		if l.amount > largest[l.to].amount {
+			largest[l.to] = l.lent
 		}
 	}
-	return why
+	return largest
 }

@@ -145,28 +145,14 @@ func TestAsksQuestion(t *testing.T) {
 // weight brings it up behind the question, and explains why.
 func TestRecallLiftsTheReplyToAMatchingQuestion(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t, t.TempDir(), nil)
-	defer s.Close()
-	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	turns := []string{
+	e, ms := conversation(t,
 		"Alice: The garden looks lovely this spring, the tulips are out.",
 		"Bob: I repainted the kitchen cabinets a pale green last weekend.",
 		"Alice: How long have you and your wife been married?",
 		"Bob: Five years already! Time flies.",
 		"Alice: My cat knocked a glass off the table again, it took long to clean.",
 		"Bob: My wife and I took the train to the city this morning.",
-	}
-	var in []StoreInput
-	for _, c := range turns {
-		in = append(in, StoreInput{AgentID: "chat", Content: c})
-	}
-	ms, _, err := e.StoreBatch(ctx, in, "memories")
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	question, reply := ms[2].ID, ms[3].ID
 	rankOf := func(w *float64) (int, RecallItem) {
 		items, _, err := e.Recall(ctx, RecallInput{Query: "How long has Bob been married to his wife?", TopK: 6, ContextWeight: w, Explain: true})
@@ -242,27 +228,13 @@ func TestMemoryWalkSkipsForgottenNeighbours(t *testing.T) {
 // is not brought in.
 func TestRecallLendsToNeighbours(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t, t.TempDir(), nil)
-	defer s.Close()
-	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	turns := []string{
+	e, ms := conversation(t,
 		"Jon: The official opening night of my dance studio is tomorrow.",
 		"Jon: I feel so excited, it has been a wild ride.",
 		"Gina: Break a leg, Jon!",
 		"Gina: Sleep well Jon, see you at the gym after work tomorrow.",
 		"Gina: I feel sleepy every night after my long shifts at the busy hospital downtown.",
-	}
-	var in []StoreInput
-	for _, c := range turns {
-		in = append(in, StoreInput{AgentID: "chat", Content: c})
-	}
-	ms, _, err := e.StoreBatch(ctx, in, "memories")
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	opening, feeling, other := ms[0].ID, ms[1].ID, ms[4].ID
 	ranks := func(w *float64) (map[string]int, map[string]RecallItem) {
 		items, _, err := e.Recall(ctx, RecallInput{Query: "How did Jon feel about the opening night?", TopK: 5, Routing: "bm25",
@@ -290,4 +262,25 @@ func TestRecallLendsToNeighbours(t *testing.T) {
 	if len(onRank) != len(offRank) {
 		t.Fatalf("lending brought in memories that were not candidates: %v, without %v", onRank, offRank)
 	}
+}
+
+// conversation opens a store with a namespace "chat" holding lines, stored
+// in order by the agent "chat" in one batch. The store closes with the test.
+func conversation(t *testing.T, lines ...string) (*Engine, []*Memory) {
+	t.Helper()
+	s := openTest(t, t.TempDir(), nil)
+	t.Cleanup(func() { s.Close() })
+	e, err := s.EnsureNamespace(context.Background(), "org_test", "chat", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make([]StoreInput, len(lines))
+	for i, c := range lines {
+		in[i] = StoreInput{AgentID: "chat", Content: c}
+	}
+	ms, _, err := e.StoreBatch(context.Background(), in, "memories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, ms
 }

@@ -86,13 +86,16 @@ func (s speakers) replace(old, r *record) {
 	}
 }
 
-// labelWords is the words of content's speaker label that name the
-// speaker: three letters or more (namesSpeaker ignores the others).
+// namingWord reports whether a label word names the speaker: three
+// letters or more (titles and initials do not).
+func namingWord(w string) bool { return utf8.RuneCountInString(w) >= 3 }
+
+// labelWords is the naming words of content's speaker label.
 func labelWords(content string) []string {
 	label := speakerLabel(content)
 	out := label[:0:0]
 	for _, w := range label {
-		if utf8.RuneCountInString(w) >= 3 {
+		if namingWord(w) {
 			out = append(out, w)
 		}
 	}
@@ -148,7 +151,7 @@ func queryWords(query string) map[string]bool {
 func namesSpeaker(label []string, words map[string]bool) bool {
 	named := false
 	for _, w := range label {
-		if utf8.RuneCountInString(w) < 3 {
+		if !namingWord(w) {
 			continue
 		}
 		if !words[w] {

@@ -58,27 +58,14 @@ func TestNamesSpeaker(t *testing.T) {
 // said; the speaker weight puts hers first and explains why.
 func TestRecallRaisesTheNamedSpeaker(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t, t.TempDir(), nil)
-	defer s.Close()
-	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var in []StoreInput
-	for _, c := range []string{
+	e, ms := conversation(t,
 		"Caroline: Melanie, your painting is lovely!",
 		"Melanie: My painting is of the lake at dawn.",
 		"Caroline: The adoption agency called back today, Melanie.",
 		"Caroline: Melanie, how was the camping trip with the kids?",
 		"Caroline: I went to a support group meeting yesterday.",
 		"Melanie: The kids loved the museum, Caroline.",
-	} {
-		in = append(in, StoreInput{AgentID: "chat", Content: c})
-	}
-	ms, _, err := e.StoreBatch(ctx, in, "memories")
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	top := func(w *float64) RecallItem {
 		items, _, err := e.Recall(ctx, RecallInput{Query: "What did Melanie paint?", TopK: 6, SpeakerWeight: w, ContextWeight: ptr(0.0), Explain: true})
 		if err != nil || len(items) == 0 {
@@ -106,25 +93,12 @@ func TestRecallRaisesTheNamedSpeaker(t *testing.T) {
 // forgets.
 func TestWithoutSpeakers(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t, t.TempDir(), nil)
-	defer s.Close()
-	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var in []StoreInput
-	for _, c := range []string{
+	e, ms := conversation(t,
 		"Melanie: I painted the lake.",
 		"Dr Ada Moreau: The results are in.",
 		"Caroline: Hi!",
 		"no label here, Bob",
-	} {
-		in = append(in, StoreInput{AgentID: "chat", Content: c})
-	}
-	ms, _, err := e.StoreBatch(ctx, in, "memories")
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	strip := func(q string) string {
 		e.mu.RLock()
 		defer e.mu.RUnlock()
@@ -180,24 +154,11 @@ func TestWithoutSpeakers(t *testing.T) {
 // has the better vector score, and speaker_weight 0 keeps the old query.
 func TestVectorRecallLeavesSpeakersOut(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t, t.TempDir(), nil)
-	defer s.Close()
-	e, err := s.EnsureNamespace(ctx, "org_test", "chat", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var in []StoreInput
-	for _, c := range []string{
+	e, ms := conversation(t,
 		"Caroline: Melanie! Hi Melanie, Melanie!",
 		"Melanie: I painted a watercolor picture of the lake.",
 		"Caroline: Work was busy all week.",
-	} {
-		in = append(in, StoreInput{AgentID: "chat", Content: c})
-	}
-	ms, _, err := e.StoreBatch(ctx, in, "memories")
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	vecScores := func(w *float64) map[string]float64 {
 		items, _, err := e.Recall(ctx, RecallInput{Query: "What did Melanie paint?", TopK: 3, Routing: "vector", SpeakerWeight: w})
 		if err != nil {
